@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef DESKPOOL_GUESTD_H
+#define DESKPOOL_GUESTD_H
+
+/*
+ * deskpool-guestd: the guest agent of deskpool templates. It speaks the QEMU guest agent
+ * (QGA) wire protocol, so the broker's QGA client works the same against it and against
+ * qemu-ga in a Windows or full Linux template.
+ *
+ * Everything that changes the machine (power, clock, host name, reading interfaces) goes
+ * through `struct guestd_sys`, so the protocol core can run in unit tests and under the
+ * fuzzer without rebooting anything. Files go to the paths in `struct guestd_paths`,
+ * which tests point into a temporary folder.
+ */
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+
+struct dp_err;
+
+enum guestd_power { GUESTD_POWERDOWN, GUESTD_HALT, GUESTD_REBOOT };
+
+struct guestd_sys {
+    /* Syncs and powers off / halts / reboots. Does not return on success (a test stub may). */
+    int (*power)(void *opaque, enum guestd_power mode, struct dp_err *err);
+    /* Sets the clock to ns since the epoch, or from the RTC when has_ns is 0. */
+    int (*set_time)(void *opaque, int has_ns, int64_t ns, struct dp_err *err);
+    /* Sets the kernel's host name (the file is written by the caller). */
+    int (*set_hostname)(void *opaque, const char *name, struct dp_err *err);
+    /* Returns the guest-network-get-interfaces array (new reference) or NULL + err. */
+    json_t *(*interfaces)(void *opaque, struct dp_err *err);
+    void *opaque;
+};
+
+struct guestd_paths {
+    char sam[PATH_MAX];      /* FreeRDP SAM file: user:domain:LM:NT::: (NT hash only) */
+    char users[PATH_MAX];    /* written by the desktop server: USER\tDOMAIN\tLOGIN_EPOCH */
+    char hostname[PATH_MAX]; /* /etc/hostname */
+};
+
+struct guestd_ctx {
+    struct guestd_paths paths;
+    struct guestd_sys sys;
+};
+
+#define GUESTD_SAM_PATH "/var/lib/deskpool/sam"
+#define GUESTD_USERS_PATH "/run/deskpool/users"
+#define GUESTD_HOSTNAME_PATH "/etc/hostname"
+
+/* Fills paths with the defaults under root ("" or "/" for the real ones). -1 if too long. */
+int guestd_paths_init(struct guestd_paths *paths, const char *root, struct dp_err *err);
+
+/* The real Linux implementations of struct guestd_sys (sys_linux.c). */
+void guestd_sys_linux(struct guestd_sys *sys);
+
+#endif
