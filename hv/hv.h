@@ -34,14 +34,15 @@ struct hv_vm_spec {
     char bridge[32];         /* bridge: host bridge name */
     enum hv_accel accel;     /* default auto */
     char incoming[PATH_MAX]; /* optional: migration state file to restore (instant clones) */
+    int has_rdp;             /* the guest serves RDP: readiness also needs an X.224 answer */
 };
 
 enum hv_vm_state {
-    HV_VM_DEFINED,   /* folder and overlay exist, no QEMU process */
-    HV_VM_RUNNING,   /* QEMU runs and the guest CPU runs */
-    HV_VM_PAUSED,    /* QEMU runs, CPU stopped (or waiting for incoming state) */
-    HV_VM_SHUTDOWN,  /* QEMU runs but the guest has shut down */
-    HV_VM_UNKNOWN,   /* QEMU runs but does not answer QMP */
+    HV_VM_DEFINED,  /* folder and overlay exist, no QEMU process */
+    HV_VM_RUNNING,  /* QEMU runs and the guest CPU runs */
+    HV_VM_PAUSED,   /* QEMU runs, CPU stopped (or waiting for incoming state) */
+    HV_VM_SHUTDOWN, /* QEMU runs but the guest has shut down */
+    HV_VM_UNKNOWN,  /* QEMU runs but does not answer QMP */
 };
 
 struct hv_vm_status {

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vm start NAME [--wait SEC]: start, and optionally wait until ready (else leave it off). */
+#include "cmd.h"
+#include "ready.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int exec_vm_start(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    extern const struct cmd_entry cmd_vm_start_entry;
+    static const struct option opts[] = {
+        {"wait", 1, 0, 'w'}, {"no-rdp-check", 0, 0, 'n'}, {0, 0, 0, 0}};
+    int wait_s = 0, rdp_check = 1, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'w')
+            wait_s = atoi(optarg);
+        else if (c == 'n')
+            rdp_check = 0;
+        else
+            return cmd_usage(&cmd_vm_start_entry);
+    }
+    if (argc - optind != 1)
+        return cmd_usage(&cmd_vm_start_entry);
+    const char *name = argv[optind];
+    struct dp_err err = {0};
+    struct hv_vm_spec spec;
+    if (ctx->hv->ops->attach(ctx->hv, name, &spec, &err) != 0 ||
+        ctx->hv->ops->start(ctx->hv, name, &err) != 0)
+        return cmd_fail(&err);
+    if (wait_s <= 0) {
+        printf("VM %s started\n", name);
+        return 0;
+    }
+    int ms = hv_wait_ready(ctx->hv, name, wait_s * 1000, rdp_check && spec.has_rdp, &err);
+    if (ms < 0) {
+        /* A VM that never became ready is not left running half-alive. */
+        struct dp_err ignore = {0};
+        ctx->hv->ops->kill(ctx->hv, name, &ignore);
+        fprintf(stderr, "deskpool-hv: %s; the VM was stopped\n", dp_err_msg(&err));
+        return 1;
+    }
+    printf("VM %s ready in %d ms\n", name, ms);
+    return 0;
+}
+
+const struct cmd_entry cmd_vm_start_entry = {
+    "vm start", "NAME [--wait SECONDS] [--no-rdp-check]",
+    "start a VM; with --wait, wait until its guest agent (and RDP) answer, else stop it",
+    exec_vm_start};
