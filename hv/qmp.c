@@ -308,7 +308,9 @@ static void read_cb(struct bufferevent *bev, void *arg)
         if (kind == JSONWIRE_NEED_MORE)
             break;
         if (kind != JSONWIRE_MESSAGE) {
-            fail(c, "QEMU sent a %s; is this the QMP socket? (deskpool-hv vm kill %s)",
+            fail(c,
+                 "QEMU sent something that is not QMP (%s); is this the QMP socket? "
+                 "(deskpool-hv vm kill %s)",
                  jsonwire_kind_name(kind), c->vm);
             break;
         }
