@@ -86,8 +86,9 @@ static void on_event(struct bufferevent *bev, short what, void *ctx)
     }
     /* slirp accepts and then closes when nothing listens in the guest: this is that case. */
     probe_finish(pr, 0,
-                 (what & BEV_EVENT_EOF) ? "connection closed before a Connection Confirm"
-                                        : "connection failed");
+                 (what & BEV_EVENT_EOF)
+                     ? "connection closed before a Connection Confirm"
+                     : "connection refused or reset before a Connection Confirm");
 }
 
 static void on_timeout(evutil_socket_t fd, short what, void *ctx)

@@ -93,7 +93,7 @@ START_TEST(probe_accept_then_close_is_not_ready)
     pthread_create(&t, NULL, serve, &s);
     char detail[128];
     ck_assert_int_eq(check_x224("127.0.0.1", s.port, 3000, detail, sizeof detail), 0);
-    ck_assert_ptr_nonnull(strstr(detail, "before a Connection Confirm"));
+    ck_assert_msg(strstr(detail, "before a Connection Confirm"), "detail: %s", detail);
     pthread_join(t, NULL);
     close(s.fd);
 }
