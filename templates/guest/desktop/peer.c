@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One RDP connection: FreeRDP peer settings, login, input, drawing, logoff. */
+#include <freerdp/freerdp.h>
+#include <freerdp/input.h>
+#include <freerdp/peer.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <winpr/string.h>
+#include <winpr/synch.h>
+
+#include "desktop.h"
+#include "encode.h"
+#include "err.h"
+#include "files.h"
+#include "keymap.h"
+#include "log.h"
+#include "sam_check.h"
+#include "scene.h"
+
+enum {
+    MAX_SIDE = 8192,   /* largest desktop side we agree to draw */
+    MIN_FRAME_MS = 40, /* input redraws at most 25 times a second */
+};
+
+/* FreeRDP allocates ContextSize bytes and hands us the rdpContext at its start. */
+struct peer_ctx {
+    rdpContext base;
+    struct desktop *d;
+    struct peer_slot *slot;
+    char addr[64];
+
+    /* login */
+    int logged_on; /* NLA succeeded */
+    int refused;   /* close at the next chance */
+    char user[SESSIONS_NAME_MAX];
+    char domain[SESSIONS_NAME_MAX];
+    time_t login_time;
+    int session_id; /* in the users file; 0 = not listed */
+
+    /* desktop */
+    int activated;
+    int output_allowed; /* the client may suppress output while minimised */
+    int force;          /* send everything at the next frame */
+    int dirty;          /* input changed the picture */
+    uint64_t last_frame_ms;
+    time_t last_clock;
+    struct scene scene;
+    struct fb fb;
+    struct encoder enc;
+    int have_fb;
+    struct keymap_state keys;
+};
+
+static struct peer_ctx *ctx_of(rdpContext *c)
+{
+    return (struct peer_ctx *)c;
+}
+
+/* UTF-16 or ANSI field of an SSPI identity into a UTF-8 string. */
+static void identity_field(const SEC_WINNT_AUTH_IDENTITY *id, const void *field, ULONG len,
+                           char *out, size_t n)
+{
+    out[0] = '\0';
+    if (!field || len == 0)
+        return;
+    if (id->Flags & SEC_WINNT_AUTH_IDENTITY_UNICODE) {
+        char *utf8 = NULL;
+        if (ConvertFromUnicode(CP_UTF8, 0, (LPCWSTR)field, (int)len, &utf8, 0, NULL, NULL) > 0 &&
+            utf8) {
+            snprintf(out, n, "%s", utf8);
+        }
+        free(utf8);
+    } else {
+        snprintf(out, n, "%.*s", (int)len, (const char *)field);
+    }
+}
+
+/*
+ * Called once the security protocol is settled. automatic is TRUE only when the client
+ * authenticated with NLA (CredSSP). With TLS alone FreeRDP would let anyone in without a
+ * password, so such clients are refused here.
+ */
+static BOOL on_logon(freerdp_peer *peer, SEC_WINNT_AUTH_IDENTITY *identity, BOOL automatic)
+{
+    struct peer_ctx *pc = ctx_of(peer->context);
+    if (!automatic) {
+        log_warn("%s: refused: client did not use NLA (e.g. /sec:tls); this server requires "
+                 "NLA",
+                 pc->addr);
+        pc->refused = 1;
+        return FALSE;
+    }
+    identity_field(identity, identity->User, identity->UserLength, pc->user, sizeof pc->user);
+    identity_field(identity, identity->Domain, identity->DomainLength, pc->domain,
+                   sizeof pc->domain);
+    pc->logged_on = 1;
+    pc->login_time = time(NULL);
+    log_info("%s: user \"%s\" (domain \"%s\") logged in with NLA", pc->addr, pc->user, pc->domain);
+    return TRUE;
+}
+
+static BOOL on_post_connect(freerdp_peer *peer)
+{
+    struct peer_ctx *pc = ctx_of(peer->context);
+    rdpSettings *s = peer->settings;
+    log_info("%s: client %ux%u at %u bpp, multifrag %u bytes", pc->addr, s->DesktopWidth,
+             s->DesktopHeight, s->ColorDepth, s->MultifragMaxRequestSize);
+    if (s->ColorDepth != 32)
+        log_warn("%s: client chose %u bpp; this desktop sends 32 bpp bitmaps, which some "
+                 "clients may not show (connect with 32 bpp)",
+                 pc->addr, s->ColorDepth);
+    return TRUE;
+}
+
+static int render_and_send(struct peer_ctx *pc)
+{
+    time_t now = time(NULL);
+    scene_render(&pc->scene, now, &pc->fb);
+    pc->last_clock = now;
+    pc->last_frame_ms = dp_now_ms();
+    pc->dirty = 0;
+    int force = pc->force;
+    pc->force = 0;
+    return encoder_send(&pc->enc, &pc->base, &pc->fb, force);
+}
+
+/* Runs after the connection sequence and again after each reactivation (e.g. a resize). */
+static BOOL on_activate(freerdp_peer *peer)
+{
+    struct peer_ctx *pc = ctx_of(peer->context);
+    rdpSettings *s = peer->settings;
+    int w = (int)s->DesktopWidth, h = (int)s->DesktopHeight;
+    if (w <= 0 || h <= 0 || w > MAX_SIDE || h > MAX_SIDE) {
+        log_warn("%s: refused: desktop size %dx%d is out of range", pc->addr, w, h);
+        pc->refused = 1;
+        return FALSE;
+    }
+    if (!pc->logged_on) { /* cannot happen with NLA enforced; never draw for nobody */
+        pc->refused = 1;
+        return FALSE;
+    }
+    if (pc->have_fb && (pc->fb.width != w || pc->fb.height != h)) {
+        encoder_free(&pc->enc);
+        fb_free(&pc->fb);
+        pc->have_fb = 0;
+    }
+    if (!pc->have_fb) {
+        if (fb_init(&pc->fb, w, h) != 0 || encoder_init(&pc->enc, w, h) != 0) {
+            log_error("%s: out of memory for a %dx%d desktop", pc->addr, w, h);
+            fb_free(&pc->fb);
+            pc->refused = 1;
+            return FALSE;
+        }
+        pc->have_fb = 1;
+    }
+    if (!pc->activated) {
+        char who[sizeof pc->user + sizeof pc->domain + 2];
+        if (pc->domain[0])
+            snprintf(who, sizeof who, "%s\\%s", pc->domain, pc->user);
+        else
+            snprintf(who, sizeof who, "%s", pc->user);
+        scene_init(&pc->scene, pc->d->hostname, who, pc->login_time);
+        desktop_slot_handshake_done(pc->d, pc->slot);
+
+        struct dp_err err = {0};
+        pc->session_id = sessions_add(&pc->d->sessions, pc->user, pc->domain, pc->login_time, &err);
+        if (err.set)
+            log_error("%s: cannot publish the session of \"%s\": %s", pc->addr, pc->user,
+                      dp_err_msg(&err));
+        if (pc->session_id < 0)
+            pc->session_id = 0;
+        log_info("%s: desktop of \"%s\" is up (%dx%d)", pc->addr, pc->user, w, h);
+    }
+    pc->activated = 1;
+    pc->output_allowed = 1;
+    pc->force = 1;
+    return render_and_send(pc) == 0;
+}
+
+static BOOL on_synchronize(rdpInput *input, UINT32 flags)
+{
+    struct peer_ctx *pc = ctx_of(input->context);
+    keymap_sync(&pc->keys, flags & KBD_SYNC_CAPS_LOCK ? 0x4 : 0);
+    return TRUE;
+}
+
+static BOOL on_keyboard(rdpInput *input, UINT16 flags, UINT16 code)
+{
+    struct peer_ctx *pc = ctx_of(input->context);
+    if (!pc->activated)
+        return TRUE;
+    struct key_result k = keymap_feed(&pc->keys, flags, (uint8_t)(code & 0xff));
+    switch (k.kind) {
+    case KEY_CHAR:
+        scene_type_char(&pc->scene, k.ch);
+        break;
+    case KEY_BACKSPACE:
+        scene_backspace(&pc->scene);
+        break;
+    case KEY_ENTER:
+        scene_enter(&pc->scene);
+        break;
+    case KEY_ESCAPE:
+    case KEY_NONE:
+        return TRUE;
+    }
+    pc->dirty = 1;
+    return TRUE;
+}
+
+/* Clients with a Unicode keyboard mode send characters instead of scancodes. */
+static BOOL on_unicode_keyboard(rdpInput *input, UINT16 flags, UINT16 code)
+{
+    struct peer_ctx *pc = ctx_of(input->context);
+    if (!pc->activated || (flags & KBD_FLAGS_RELEASE))
+        return TRUE;
+    if (code == '\r' || code == '\n')
+        scene_enter(&pc->scene);
+    else if (code == '\b')
+        scene_backspace(&pc->scene);
+    else
+        scene_type_char(&pc->scene, code >= 0x20 && code < 0x7f ? (char)code : '?');
+    pc->dirty = 1;
+    return TRUE;
+}
+
+static BOOL on_mouse(rdpInput *input, UINT16 flags, UINT16 x, UINT16 y)
+{
+    struct peer_ctx *pc = ctx_of(input->context);
+    if (!pc->activated || (flags & (PTR_FLAGS_WHEEL | PTR_FLAGS_HWHEEL)))
+        return TRUE;
+    if ((flags & PTR_FLAGS_DOWN) &&
+        (flags & (PTR_FLAGS_BUTTON1 | PTR_FLAGS_BUTTON2 | PTR_FLAGS_BUTTON3)))
+        scene_mouse_click(&pc->scene, x, y);
+    else
+        scene_mouse_move(&pc->scene, x, y);
+    pc->dirty = 1;
+    return TRUE;
+}
+
+static BOOL on_extended_mouse(rdpInput *input, UINT16 flags, UINT16 x, UINT16 y)
+{
+    struct peer_ctx *pc = ctx_of(input->context);
+    if (pc->activated) {
+        scene_mouse_move(&pc->scene, x, y);
+        pc->dirty = 1;
+    }
+    return TRUE;
+}
+
+static BOOL on_refresh_rect(rdpContext *context, BYTE count, const RECTANGLE_16 *areas)
+{
+    ctx_of(context)->force = 1;
+    return TRUE;
+}
+
+static BOOL on_suppress_output(rdpContext *context, BYTE allow, const RECTANGLE_16 *area)
+{
+    struct peer_ctx *pc = ctx_of(context);
+    pc->output_allowed = allow != 0;
+    if (allow)
+        pc->force = 1;
+    return TRUE;
+}
+
+static BOOL on_context_new(freerdp_peer *peer, rdpContext *context)
+{
+    return TRUE;
+}
+
+static void on_context_free(freerdp_peer *peer, rdpContext *context)
+{
+    struct peer_ctx *pc = ctx_of(context);
+    if (pc->have_fb) {
+        encoder_free(&pc->enc);
+        fb_free(&pc->fb);
+        pc->have_fb = 0;
+    }
+}
+
+static int configure(struct peer_ctx *pc, freerdp_peer *peer)
+{
+    struct desktop *d = pc->d;
+    rdpSettings *s = peer->settings;
+    /* NTLM reads this SAM file itself on every login, so password changes need no restart. */
+    s->CertificateFile = strdup(d->crt_path);
+    s->PrivateKeyFile = strdup(d->key_path);
+    s->RdpKeyFile = strdup(d->key_path);
+    s->NtlmSamFile = strdup(d->sam_path);
+    if (!s->CertificateFile || !s->PrivateKeyFile || !s->RdpKeyFile || !s->NtlmSamFile)
+        return -1;
+    s->NlaSecurity = TRUE;
+    s->TlsSecurity = TRUE; /* TLS-only clients are then refused in on_logon */
+    s->RdpSecurity = FALSE;
+    /* The server's default is 16 and the lower of both sides wins: ask for 32 up front. */
+    s->ColorDepth = 32;
+    s->RefreshRect = TRUE;
+    s->SuppressOutput = TRUE;
+    /* Plain bitmap updates only; no codec the client might lack. */
+    s->RemoteFxCodec = FALSE;
+    s->NSCodec = FALSE;
+    s->SupportGraphicsPipeline = FALSE;
+
+    peer->Logon = on_logon;
+    peer->PostConnect = on_post_connect;
+    peer->Activate = on_activate;
+    peer->input->SynchronizeEvent = on_synchronize;
+    peer->input->KeyboardEvent = on_keyboard;
+    peer->input->UnicodeKeyboardEvent = on_unicode_keyboard;
+    peer->input->MouseEvent = on_mouse;
+    peer->input->ExtendedMouseEvent = on_extended_mouse;
+    peer->update->RefreshRect = on_refresh_rect;
+    peer->update->SuppressOutput = on_suppress_output;
+    return 0;
+}
+
+/* Says loudly when nobody can log in, since NTLM itself only says "failure". */
+static void check_sam(struct peer_ctx *pc)
+{
+    struct dp_err err = {0};
+    int n = sam_check_file(pc->d->sam_path, &err);
+    if (n < 0)
+        log_warn("%s: nobody can log in: %s (the guest agent writes it on "
+                 "guest-set-user-password)",
+                 pc->addr, dp_err_msg(&err));
+    else if (n == 0)
+        log_warn("%s: nobody can log in: %s has no usable user:domain:LM:NT::: line (the guest "
+                 "agent writes it on guest-set-user-password)",
+                 pc->addr, pc->d->sam_path);
+}
+
+/* How long to wait for network events before the next frame is due. */
+static DWORD wait_ms(struct peer_ctx *pc)
+{
+    if (!pc->activated || !pc->output_allowed)
+        return 500;
+    if (pc->dirty || pc->force) {
+        uint64_t since = dp_now_ms() - pc->last_frame_ms;
+        return since >= MIN_FRAME_MS ? 0 : (DWORD)(MIN_FRAME_MS - since);
+    }
+    /* Wake just after the wall clock's next second so the clock ticks on time. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (DWORD)(1000 - ts.tv_nsec / 1000000) + 5;
+}
+
+static int frame_due(struct peer_ctx *pc)
+{
+    if (!pc->activated || !pc->output_allowed)
+        return 0;
+    if (time(NULL) != pc->last_clock)
+        return 1;
+    return (pc->dirty || pc->force) && dp_now_ms() - pc->last_frame_ms >= MIN_FRAME_MS;
+}
+
+void desktop_peer_run(struct desktop *d, struct peer_slot *slot, freerdp_peer *peer)
+{
+    char addr[64];
+    snprintf(addr, sizeof addr, "%s", peer->hostname);
+    peer->ContextSize = sizeof(struct peer_ctx);
+    peer->ContextNew = on_context_new;
+    peer->ContextFree = on_context_free;
+    if (!freerdp_peer_context_new(peer)) {
+        log_error("%s: cannot set up the connection (out of memory?)", addr);
+        desktop_slot_release(d, slot);
+        freerdp_peer_free(peer);
+        return;
+    }
+    struct peer_ctx *pc = ctx_of(peer->context);
+    pc->d = d;
+    pc->slot = slot;
+    snprintf(pc->addr, sizeof pc->addr, "%s", addr);
+    log_info("%s: connected", addr);
+    check_sam(pc);
+
+    if (configure(pc, peer) != 0 || !peer->Initialize(peer)) {
+        log_error("%s: cannot set up the connection (TLS files %s, %s)", addr, d->crt_path,
+                  d->key_path);
+    } else {
+        while (!d->stop && !pc->refused) {
+            HANDLE handles[32];
+            DWORD count = peer->GetEventHandles(peer, handles, 32);
+            if (count == 0)
+                break;
+            if (WaitForMultipleObjects(count, handles, FALSE, wait_ms(pc)) == WAIT_FAILED)
+                break;
+            if (!peer->CheckFileDescriptor(peer))
+                break;
+            if (frame_due(pc) && render_and_send(pc) != 0)
+                break;
+        }
+    }
+
+    if (pc->session_id > 0) {
+        struct dp_err err = {0};
+        if (sessions_remove(&d->sessions, pc->session_id, &err) != 0)
+            log_error("%s: cannot update the users file: %s", addr, dp_err_msg(&err));
+        log_info("%s: user \"%s\" logged off after %lld s", addr, pc->user,
+                 (long long)(time(NULL) - pc->login_time));
+    } else if (desktop_slot_timed_out(d, slot)) {
+        log_info("%s: closed after the handshake deadline", addr);
+    } else if (!pc->logged_on && !pc->refused) {
+        log_info("%s: closed before login (wrong password, unknown user, unsupported security "
+                 "or the client gave up)",
+                 addr);
+    } else {
+        log_info("%s: closed", addr);
+    }
+    /* Release first: from here on the socket may be closed and its number reused. */
+    desktop_slot_release(d, slot);
+    peer->Disconnect(peer);
+    freerdp_peer_context_free(peer);
+    freerdp_peer_free(peer);
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "sessions_file.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "files.h"
+
+/* Appends src with control characters replaced; returns the length it needs. */
+static size_t put_field(char *buf, size_t cap, size_t at, const char *src)
+{
+    size_t n = 0;
+    for (; src[n]; n++) {
+        unsigned char c = (unsigned char)src[n];
+        if (at + n + 1 < cap)
+            buf[at + n] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    return n;
+}
+
+static size_t put_str(char *buf, size_t cap, size_t at, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (at + i + 1 < cap)
+            buf[at + i] = s[i];
+    return n;
+}
+
+size_t sessions_format(const struct session_entry *e, int n, char *buf, size_t cap)
+{
+    size_t len = 0;
+    char num[32];
+    for (int i = 0; i < n; i++) {
+        if (e[i].id == 0)
+            continue;
+        len += put_field(buf, cap, len, e[i].user);
+        len += put_str(buf, cap, len, "\t");
+        len += put_field(buf, cap, len, e[i].domain);
+        snprintf(num, sizeof num, "\t%lld\n", (long long)e[i].login);
+        len += put_str(buf, cap, len, num);
+    }
+    if (cap > 0)
+        buf[len < cap ? len : cap - 1] = '\0';
+    return len;
+}
+
+/* Caller holds s->mu. */
+static int publish(struct sessions *s, struct dp_err *err)
+{
+    size_t need = sessions_format(s->entries, SESSIONS_MAX, NULL, 0);
+    char *text = malloc(need + 1);
+    if (!text) {
+        dp_err_set(err, "out of memory writing %s", s->path);
+        return -1;
+    }
+    sessions_format(s->entries, SESSIONS_MAX, text, need + 1);
+    int rc = dp_write_file_atomic(s->path, text, need, 0644, err);
+    free(text);
+    return rc;
+}
+
+int sessions_open(struct sessions *s, const char *path, struct dp_err *err)
+{
+    memset(s, 0, sizeof *s);
+    if (snprintf(s->path, sizeof s->path, "%s", path) >= (int)sizeof s->path) {
+        dp_err_set(err, "users file path too long: %s", path);
+        return -1;
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    if (dp_mkdirs(dirname(dir), 0755, err) != 0)
+        return -1;
+    if (pthread_mutex_init(&s->mu, NULL) != 0) {
+        dp_err_set(err, "cannot create the sessions lock");
+        return -1;
+    }
+    s->next_id = 1;
+    return publish(s, err);
+}
+
+int sessions_add(struct sessions *s, const char *user, const char *domain, time_t login,
+                 struct dp_err *err)
+{
+    int id = -1;
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < SESSIONS_MAX; i++) {
+        struct session_entry *e = &s->entries[i];
+        if (e->id != 0)
+            continue;
+        e->id = s->next_id++;
+        if (s->next_id <= 0) /* wrapped after 2^31 logins: ids only need to be unique live */
+            s->next_id = 1;
+        snprintf(e->user, sizeof e->user, "%s", user ? user : "");
+        snprintf(e->domain, sizeof e->domain, "%s", domain ? domain : "");
+        e->login = login;
+        id = e->id;
+        break;
+    }
+    if (id < 0)
+        dp_err_set(err, "too many sessions (%d) to list in %s", SESSIONS_MAX, s->path);
+    else
+        publish(s, err); /* on failure the entry stays, so the next rewrite lists it */
+    pthread_mutex_unlock(&s->mu);
+    return id;
+}
+
+int sessions_remove(struct sessions *s, int id, struct dp_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < SESSIONS_MAX; i++)
+        if (id > 0 && s->entries[i].id == id)
+            memset(&s->entries[i], 0, sizeof s->entries[i]);
+    int rc = publish(s, err);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int sessions_clear(struct sessions *s, struct dp_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    memset(s->entries, 0, sizeof s->entries);
+    int rc = publish(s, err);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+void sessions_close(struct sessions *s)
+{
+    pthread_mutex_destroy(&s->mu);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef DESKPOOL_DESKTOP_SESSIONS_FILE_H
+#define DESKPOOL_DESKTOP_SESSIONS_FILE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <time.h>
+
+struct dp_err;
+
+/*
+ * Who is logged in right now, published as a file for the guest agent (guest-get-users):
+ * one line per session, "USER<TAB>DOMAIN<TAB>LOGIN_EPOCH_SECONDS\n", empty when nobody is.
+ * The file is rewritten whole (temporary file + rename) on every login and logoff, so a
+ * reader sees the old list or the new one, never half of one.
+ */
+enum { SESSIONS_MAX = 64, SESSIONS_NAME_MAX = 128 };
+
+struct session_entry {
+    int id; /* 0 = free slot */
+    char user[SESSIONS_NAME_MAX];
+    char domain[SESSIONS_NAME_MAX];
+    time_t login;
+};
+
+struct sessions {
+    pthread_mutex_t mu; /* peers log in and out from their own threads */
+    char path[4096];
+    struct session_entry entries[SESSIONS_MAX];
+    int next_id;
+};
+
+/*
+ * Formats the used entries of e[0..n) into buf (NUL-terminated when cap > 0). Tabs,
+ * newlines and other control characters in names become '?', so a crafted user name cannot
+ * forge a line. Returns the length the full text needs (like snprintf).
+ */
+size_t sessions_format(const struct session_entry *e, int n, char *buf, size_t cap);
+
+/* Creates the file's folder if needed and publishes an empty list (sessions from a previous
+ * run of the server are gone with it). */
+int sessions_open(struct sessions *s, const char *path, struct dp_err *err);
+/*
+ * Adds a session and rewrites the file. Returns its id (> 0), or -1 when the table is full.
+ * If only the rewrite failed, the id is still returned and err is set: the session is real
+ * and the next rewrite will list it, so the caller logs the error and carries on.
+ */
+int sessions_add(struct sessions *s, const char *user, const char *domain, time_t login,
+                 struct dp_err *err);
+/* Removes a session (unknown ids are ignored) and rewrites the file. */
+int sessions_remove(struct sessions *s, int id, struct dp_err *err);
+/* Publishes an empty list (used on shutdown). */
+int sessions_clear(struct sessions *s, struct dp_err *err);
+void sessions_close(struct sessions *s);
+
+#endif
