@@ -34,6 +34,7 @@ struct desktop {
     char users_path[PATH_MAX];
     char state_dir[PATH_MAX];
     int handshake_timeout_s;
+    unsigned max_update_bytes; /* 0 = the client's MultifragMaxRequestSize */
 
     /* derived at startup */
     char crt_path[PATH_MAX];

@@ -41,6 +41,11 @@ void encoder_free(struct encoder *e)
     fb_free(&e->sent);
 }
 
+void encoder_set_max_update(struct encoder *e, unsigned max_bytes)
+{
+    e->max_update = max_bytes;
+}
+
 static void batch_reset(struct batch *b)
 {
     for (int i = 0; i < b->n; i++)
@@ -159,6 +164,8 @@ int encoder_send(struct encoder *e, rdpContext *ctx, const struct fb *fb, int fo
     if (fb->width != e->sent.width || fb->height != e->sent.height)
         return -1;
     size_t budget = ctx->settings->MultifragMaxRequestSize;
+    if (e->max_update && e->max_update < budget)
+        budget = e->max_update;
     static struct batch empty;
     struct batch *b = malloc(sizeof *b);
     if (!b)

@@ -17,6 +17,7 @@ struct encoder {
     BITMAP_PLANAR_CONTEXT *planar;
     struct fb sent; /* what the client shows now */
     int have_sent;
+    unsigned max_update; /* 0 = no cap of our own */
 };
 
 int encoder_init(struct encoder *e, int width, int height);
@@ -27,5 +28,9 @@ void encoder_free(struct encoder *e);
  * fb must have the size encoder_init was given. Returns -1 if the connection failed.
  */
 int encoder_send(struct encoder *e, rdpContext *ctx, const struct fb *fb, int force);
+
+/* Caps every update at max_bytes when that is below the client's limit (0 = no cap): lets a
+ * test exercise the splitting with a client that allows large updates. */
+void encoder_set_max_update(struct encoder *e, unsigned max_bytes);
 
 #endif

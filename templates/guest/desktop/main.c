@@ -25,20 +25,23 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: deskpool-desktop [--port N] [--sam PATH] [--users PATH] [--state DIR]\n"
-                 "                        [--bind ADDR] [--handshake-timeout SECONDS]\n"
-                 "                        [--log-level error|warn|info|debug]\n"
-                 "\n"
-                 "  --port N       TCP port to listen on (default 3389)\n"
-                 "  --sam PATH     NT hashes, WinPR SAM format user:domain:LM:NT::: (default\n"
-                 "                 /var/lib/deskpool/sam); re-read on every login\n"
-                 "  --users PATH   who is logged in, USER<TAB>DOMAIN<TAB>LOGIN_EPOCH per line\n"
-                 "                 (default /run/deskpool/users)\n"
-                 "  --state DIR    holds tls.crt and tls.key; made self-signed when missing\n"
-                 "                 (default /var/lib/deskpool)\n"
-                 "  --bind ADDR    listen on this address only (default: all)\n"
-                 "  --handshake-timeout SECONDS  a client must reach its desktop within this\n"
-                 "                 time after connecting (default 30)\n");
+    fprintf(out,
+            "usage: deskpool-desktop [--port N] [--sam PATH] [--users PATH] [--state DIR]\n"
+            "                        [--bind ADDR] [--handshake-timeout SECONDS]\n"
+            "                        [--log-level error|warn|info|debug] [--max-update-bytes N]\n"
+            "\n"
+            "  --port N       TCP port to listen on (default 3389)\n"
+            "  --sam PATH     NT hashes, WinPR SAM format user:domain:LM:NT::: (default\n"
+            "                 /var/lib/deskpool/sam); re-read on every login\n"
+            "  --users PATH   who is logged in, USER<TAB>DOMAIN<TAB>LOGIN_EPOCH per line\n"
+            "                 (default /run/deskpool/users)\n"
+            "  --state DIR    holds tls.crt and tls.key; made self-signed when missing\n"
+            "                 (default /var/lib/deskpool)\n"
+            "  --bind ADDR    listen on this address only (default: all)\n"
+            "  --handshake-timeout SECONDS  a client must reach its desktop within this\n"
+            "                 time after connecting (default 30)\n"
+            "  --max-update-bytes N  cap each bitmap update at N bytes even if the client\n"
+            "                 allows more (testing aid: mimics a client with a small limit)\n");
 }
 
 static int set_path(char *dst, size_t n, const char *src, const char *what)
@@ -60,6 +63,7 @@ static int parse_args(struct desktop *d, int argc, char **argv)
         {"bind", required_argument, NULL, 'b'},
         {"handshake-timeout", required_argument, NULL, 't'},
         {"log-level", required_argument, NULL, 'l'},
+        {"max-update-bytes", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -90,6 +94,14 @@ static int parse_args(struct desktop *d, int argc, char **argv)
                 return -1;
             }
             d->handshake_timeout_s = (int)v;
+            break;
+        case 'm':
+            v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 1024 || v > 0x7fffffff) {
+                fprintf(stderr, "deskpool-desktop: --max-update-bytes wants at least 1024\n");
+                return -1;
+            }
+            d->max_update_bytes = (unsigned)v;
             break;
         case 's':
             if (set_path(d->sam_path, sizeof d->sam_path, optarg, "SAM") != 0)

@@ -152,6 +152,7 @@ static BOOL on_activate(freerdp_peer *peer)
             pc->refused = 1;
             return FALSE;
         }
+        encoder_set_max_update(&pc->enc, pc->d->max_update_bytes);
         pc->have_fb = 1;
     }
     if (!pc->activated) {

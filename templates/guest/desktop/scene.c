@@ -148,7 +148,10 @@ void scene_render(const struct scene *s, time_t now, struct fb *fb)
     fb_frame(fb, cx, cy, cw, ch, CARD_EDGE);
     int x = cx + scale * 6, y = cy + scale * 6, text_w = cw - scale * 12;
 
-    font_draw_text(fb, x, y, tail_that_fits(s->hostname, scale + 1, text_w), scale + 1, ACCENT);
+    /* The VM's name is what tells desktops apart: biggest text on the card. */
+    int vx = font_draw_text(fb, x, y + scale, "computer: ", scale, SOFT_INK);
+    font_draw_text(fb, vx, y, tail_that_fits(s->hostname, scale + 1, text_w - (vx - x)), scale + 1,
+                   ACCENT);
     y += font_text_height(scale + 1) + scale * 4;
     y = labelled(fb, x, y, scale, "user: ", s->user, text_w);
     y = labelled(fb, x, y, small, "logged in: ", since, text_w);
