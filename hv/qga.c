@@ -46,6 +46,7 @@ struct qga_client {
     struct jsonwire wire;
     enum qga_state state;
     json_int_t sync_id;
+    json_int_t shutdown_id; /* last guest-shutdown written: its only reply is an error */
     json_int_t next_id;
     struct qga_cmd *head; /* queue, oldest first; only the head is ever on the wire */
     int busy;             /* as in qmp.c: free only when no callback of ours runs */
@@ -184,8 +185,10 @@ static void kick(struct qga_client *c)
         return;
     }
     /* No reply will tell us where the agent's stream stands: resync before the next one. */
-    if (cmd->no_reply)
+    if (cmd->no_reply) {
         c->state = QGA_UNSYNCED;
+        c->shutdown_id = cmd->id;
+    }
 }
 
 static void cmd_timeout_cb(evutil_socket_t fd, short what, void *arg)
@@ -229,6 +232,12 @@ static void on_message(struct qga_client *c, json_t *msg)
     json_t *error = json_object_get(msg, "error");
     char text[1024];
 
+    /* Too late for the caller, who was told "sent"; an admin should still learn why. */
+    if (error && json_is_integer(id) && json_integer_value(id) == c->shutdown_id) {
+        log_warn("QGA on %s: the guest refused guest-shutdown: %s", c->path,
+                 json_string_value(json_object_get(error, "desc")) ?: "no description");
+        return;
+    }
     if (c->state == QGA_SYNCING) {
         if (json_is_integer(ret) && json_integer_value(ret) == c->sync_id) {
             c->state = QGA_READY;
