@@ -49,6 +49,22 @@ size_t sessions_format(const struct session_entry *e, int n, char *buf, size_t c
     return len;
 }
 
+/*
+ * Copies src into dst (size n > 0), cutting only between UTF-8 characters: the guest agent
+ * drops lines that are not valid UTF-8, so a long name must not lose half a character.
+ */
+static void copy_utf8_prefix(char *dst, size_t n, const char *src)
+{
+    size_t len = strlen(src);
+    if (len >= n) {
+        len = n - 1;
+        while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
+            len--;
+    }
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
 /* Caller holds s->mu. */
 static int publish(struct sessions *s, struct dp_err *err)
 {
@@ -95,8 +111,8 @@ int sessions_add(struct sessions *s, const char *user, const char *domain, time_
         e->id = s->next_id++;
         if (s->next_id <= 0) /* wrapped after 2^31 logins: ids only need to be unique live */
             s->next_id = 1;
-        snprintf(e->user, sizeof e->user, "%s", user ? user : "");
-        snprintf(e->domain, sizeof e->domain, "%s", domain ? domain : "");
+        copy_utf8_prefix(e->user, sizeof e->user, user ? user : "");
+        copy_utf8_prefix(e->domain, sizeof e->domain, domain ? domain : "");
         e->login = login;
         id = e->id;
         break;
