@@ -23,6 +23,7 @@
 #include "probe_classify.h"
 #include "probe_colours.h"
 #include "probe_keys.h"
+#include "probe_tcp.h"
 
 /* How often the event loop wakes up to look at the clock when the server is quiet. */
 #define PUMP_TICK_MS 50
@@ -415,6 +416,28 @@ static void after_first_frame(struct probe_session *s)
     keep_picture(s);
 }
 
+/*
+ * A failure before TLS may be a refused TCP connection in disguise (see probe_tcp.h); one
+ * plain connect tells which, so the message names the real cause.
+ */
+static void explain_early_failure(struct probe_session *s)
+{
+    char why[128];
+    uint64_t now = dp_now_ms();
+    unsigned left = now < s->deadline ? (unsigned)(s->deadline - now) : 0;
+
+    if (s->res->status != PROBE_UNREACHABLE || s->progress.timed_out || s->progress.reached_nla ||
+        s->progress.passed_nla)
+        return;
+    if (left > 2000)
+        left = 2000;
+    if (probe_tcp_check(s->cfg->host, s->cfg->port, left ? left : 1, why, sizeof(why)) == 0)
+        return;
+    snprintf(s->res->message, sizeof(s->res->message),
+             "cannot connect to %s: %s; check the host and port, and that the RDP server runs",
+             s->target, why);
+}
+
 static void connect_and_watch(struct probe_session *s)
 {
     freerdp *instance = s->context->instance;
@@ -444,6 +467,7 @@ static void connect_and_watch(struct probe_session *s)
         s->res->status =
             probe_classify_failure(e, freerdp_get_last_error_name(e), &s->progress, s->target,
                                    s->cfg->timeout_ms, s->res->message, sizeof(s->res->message));
+        explain_early_failure(s);
         return;
     }
     s->progress.connected = 1;
