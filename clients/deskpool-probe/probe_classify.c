@@ -96,6 +96,15 @@ enum probe_status probe_classify_failure(uint32_t e, const char *error_name,
         break;
     }
 
+    /* Servers that insist on NLA but still let a TLS-only negotiation through (FreeRDP
+     * servers among them) hang up when the MCS phase starts. */
+    if (!p->reached_nla && p->dropped_in_mcs) {
+        snprintf(msg, msg_size,
+                 "%s refused the session after a negotiation without NLA (%s); it probably "
+                 "requires NLA: use --sec nla",
+                 target, name);
+        return PROBE_UNREACHABLE;
+    }
     if (!p->reached_nla && !p->passed_nla) {
         snprintf(msg, msg_size,
                  "%s dropped the connection during the RDP negotiation (%s, in %s); is it an "

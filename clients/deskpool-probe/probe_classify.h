@@ -16,12 +16,13 @@
  * it hung up) and whether NLA was ever left for the MCS phase.
  */
 struct probe_progress {
-    int reached_nla;   /* TLS is up and CredSSP started */
-    int nla_answered;  /* the server sent bytes while we were in CredSSP */
-    int passed_nla;    /* reached the MCS phase (CredSSP succeeded, or no NLA) */
-    int connected;     /* freerdp_connect succeeded (session active) */
-    int timed_out;     /* our deadline passed before freerdp_connect returned */
-    const char *state; /* FreeRDP's state name when it stopped, for messages */
+    int reached_nla;    /* TLS is up and CredSSP started */
+    int nla_answered;   /* the server sent bytes while we were in CredSSP */
+    int passed_nla;     /* reached the MCS phase (CredSSP succeeded, or no NLA) */
+    int connected;      /* freerdp_connect succeeded (session active) */
+    int timed_out;      /* our deadline passed before freerdp_connect returned */
+    int dropped_in_mcs; /* the server hung up in the MCS connect phase */
+    const char *state;  /* FreeRDP's state name when it stopped, for messages */
 };
 
 /*

@@ -463,6 +463,7 @@ static void connect_and_watch(struct probe_session *s)
         UINT32 e = freerdp_get_last_error(s->context);
         if (!s->progress.state)
             s->progress.state = freerdp_state_string(s->stop_state);
+        s->progress.dropped_in_mcs = s->stop_state == CONNECTION_STATE_MCS_CONNECT;
         s->res->freerdp_error = e;
         s->res->status =
             probe_classify_failure(e, freerdp_get_last_error_name(e), &s->progress, s->target,
