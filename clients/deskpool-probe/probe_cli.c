@@ -201,7 +201,7 @@ int probe_cli_parse(int argc, char **argv, struct probe_options *opts, struct dp
      * (unit tests); opterr = 0 because errors are reported through err, with advice. */
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
         switch (c) {
         case OPT_USER:
             opts->user = optarg;
