@@ -258,7 +258,7 @@ int gw_tsrequest_decode(const uint8_t *buf, size_t len, struct gw_tsrequest *out
         }
         pos += f.hdr + f.len;
     }
-    if (last < 0) {
+    if (last < 0 || buf[outer.hdr] != DER_CTX(0)) {
         dp_err_set(err, "TSRequest: the required version [0] is missing");
         goto fail;
     }
