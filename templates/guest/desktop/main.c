@@ -15,6 +15,7 @@
 #include "sam_check.h"
 
 static struct desktop *the_desktop; /* for the signal handler only */
+static int make_cert_only;          /* --make-cert */
 
 static void on_signal(int sig)
 {
@@ -29,6 +30,7 @@ static void usage(FILE *out)
             "usage: deskpool-desktop [--port N] [--sam PATH] [--users PATH] [--state DIR]\n"
             "                        [--bind ADDR] [--handshake-timeout SECONDS]\n"
             "                        [--log-level error|warn|info|debug] [--max-update-bytes N]\n"
+            "                        [--make-cert]\n"
             "\n"
             "  --port N       TCP port to listen on (default 3389)\n"
             "  --sam PATH     NT hashes, WinPR SAM format user:domain:LM:NT::: (default\n"
@@ -41,7 +43,9 @@ static void usage(FILE *out)
             "  --handshake-timeout SECONDS  a client must reach its desktop within this\n"
             "                 time after connecting (default 30)\n"
             "  --max-update-bytes N  cap each bitmap update at N bytes even if the client\n"
-            "                 allows more (testing aid: mimics a client with a small limit)\n");
+            "                 allows more (testing aid: mimics a client with a small limit)\n"
+            "  --make-cert    create DIR/tls.crt and tls.key if missing, then exit (lets an\n"
+            "                 image builder do the RSA key generation instead of each boot)\n");
 }
 
 static int set_path(char *dst, size_t n, const char *src, const char *what)
@@ -64,6 +68,7 @@ static int parse_args(struct desktop *d, int argc, char **argv)
         {"handshake-timeout", required_argument, NULL, 't'},
         {"log-level", required_argument, NULL, 'l'},
         {"max-update-bytes", required_argument, NULL, 'm'},
+        {"make-cert", no_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -124,6 +129,9 @@ static int parse_args(struct desktop *d, int argc, char **argv)
                 fprintf(stderr, "deskpool-desktop: --log-level wants error|warn|info|debug\n");
                 return -1;
             }
+            break;
+        case 'c':
+            make_cert_only = 1;
             break;
         case 'h':
             usage(stdout);
@@ -186,6 +194,8 @@ int main(int argc, char **argv)
         return 1;
     }
     log_info("TLS certificate %s (%s)", d.crt_path, made ? "new self-signed RSA-2048" : "existing");
+    if (make_cert_only)
+        return 0;
 
     int users = sam_check_file(d.sam_path, &err);
     if (users < 0) {
