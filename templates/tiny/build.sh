@@ -245,6 +245,11 @@ printf 'root:x:0:\ntty:x:5:\n' >"$ROOT/etc/group"
 printf '127.0.0.1 localhost\n::1 localhost\n' >"$ROOT/etc/hosts"
 ln -s ../run/resolv.conf "$ROOT/etc/resolv.conf"
 chmod 0700 "$ROOT/var/lib/deskpool"
+if [ -n "$DESKTOP" ]; then
+    # RSA key generation takes seconds under TCG: do it once here, not at every boot.
+    "$DESKTOP" --make-cert --state "$ROOT/var/lib/deskpool" >&2 ||
+        die "$DESKTOP --make-cert failed making the desktop's TLS certificate"
+fi
 
 # Any absolute symlink would point into the build host, not the guest.
 if bad=$(find "$ROOT" "$INITRD" -type l -lname '/*' | head -n3) && [ -n "$bad" ]; then
