@@ -323,6 +323,7 @@ int db_open_unmigrated(const char *path, struct db **out, struct dp_err *err)
 int db_open(const char *path, struct db **out, struct dp_err *err)
 {
     struct db *db;
+    *out = NULL;
     int rc = db_connect(path, &db, err);
     if (rc != DB_OK)
         return rc;
