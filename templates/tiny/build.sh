@@ -286,6 +286,7 @@ cat >"$WORK/meta.json" <<EOF
   "kernel_package": "$KPKG $KVER_PKG",
   "busybox_package": "busybox-static $BB_VER",
   "desktop": $([ -n "$DESKTOP" ] && echo true || echo false),
+  "has_rdp": $([ -n "$DESKTOP" ] && echo true || echo false),
   "disk_mb": $DISK_MB
 }
 EOF
