@@ -33,8 +33,10 @@ START_TEST(fill_clips_to_the_framebuffer)
     ck_assert_int_eq(count_color(&fb, 0, 0, 10, 8, INK), 13);
     ck_assert_uint_eq(fb_get(&fb, -1, 0), 0);
     ck_assert_uint_eq(fb_get(&fb, 10, 0), 0);
-    ck_assert_int_eq(fb_init(&fb, 0, 8), -1);
     fb_free(&fb);
+    struct fb empty;
+    ck_assert_int_eq(fb_init(&empty, 0, 8), -1);
+    ck_assert_ptr_null(empty.px);
 }
 END_TEST
 

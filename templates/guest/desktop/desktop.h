@@ -3,27 +3,32 @@
 #define DESKPOOL_DESKTOP_DESKTOP_H
 
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "report.h"
 #include "sessions_file.h"
 
-/* The daemon's one context: options, TLS files, the published session list, peer slots. */
+/*
+ * The daemon's one context: options, TLS files, the published session list and the
+ * connection processes. Each connection runs in its own process, forked by the listener:
+ * a client that crashes FreeRDP or makes it leak takes only its own process down, and the
+ * listener (which never runs FreeRDP code on network input) removes the user from the
+ * users file when that process's pipe closes, however it ended.
+ */
 
 enum { DESKTOP_MAX_PEERS = 8 };
 
-/*
- * One connection being served. The listener thread owns the table and enforces the
- * handshake deadline: it may shut a slot's socket down (never close it) while the slot is
- * used; the peer thread frees its slot before its socket is closed.
- */
-struct peer_slot {
-    int used;
-    int fd;
+struct conn {
+    pid_t pid;            /* 0 = free slot */
+    int fd;               /* read end of its report pipe; -1 once closed */
     uint64_t deadline_ms; /* monotonic; 0 once the client reached its desktop */
-    int timed_out;
-    char addr[64];
+    int killed;           /* deadline passed, SIGKILL sent */
+    int session_id;       /* in the users file; 0 = none */
+    char addr[80];
+    char buf[REPORT_LINE_MAX];
+    size_t len;
 };
 
 struct desktop {
@@ -42,24 +47,18 @@ struct desktop {
     char hostname[64];
 
     struct sessions sessions;
-
-    pthread_mutex_t mu; /* guards slots */
-    struct peer_slot slots[DESKTOP_MAX_PEERS];
+    struct conn conns[DESKTOP_MAX_PEERS];
+    int listen_fds[8];
+    int n_listen;
     volatile sig_atomic_t stop;
 };
 
 /* server.c: listens until d->stop; returns non-zero if the port could not be opened. */
 int desktop_serve(struct desktop *d);
 
-/* peer.c: serves one accepted connection on the calling thread, then frees it. */
+/* peer.c: serves one accepted connection (in its own process) until it ends. Reports the
+ * login on report_fd. */
 struct rdp_freerdp_peer;
-void desktop_peer_run(struct desktop *d, struct peer_slot *slot, struct rdp_freerdp_peer *peer);
-
-/* Marks a slot's handshake as finished (no deadline any more). */
-void desktop_slot_handshake_done(struct desktop *d, struct peer_slot *slot);
-/* Releases a slot; call before the socket is closed. */
-void desktop_slot_release(struct desktop *d, struct peer_slot *slot);
-/* Whether the listener cut this connection for missing its handshake deadline. */
-int desktop_slot_timed_out(struct desktop *d, struct peer_slot *slot);
+void desktop_peer_run(struct desktop *d, int report_fd, struct rdp_freerdp_peer *peer);
 
 #endif

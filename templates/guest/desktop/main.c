@@ -184,7 +184,6 @@ int main(int argc, char **argv)
 
     if (gethostname(d.hostname, sizeof d.hostname - 1) != 0 || !d.hostname[0])
         snprintf(d.hostname, sizeof d.hostname, "unknown-host");
-    pthread_mutex_init(&d.mu, NULL);
 
     struct dp_err err = {0};
     int made =

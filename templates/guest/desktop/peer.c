@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <winpr/string.h>
+#include <unistd.h>
 #include <winpr/synch.h>
 
 #include "desktop.h"
@@ -16,6 +17,7 @@
 #include "keymap.h"
 #include "log.h"
 #include "sam_check.h"
+#include "report.h"
 #include "scene.h"
 
 enum {
@@ -27,16 +29,16 @@ enum {
 struct peer_ctx {
     rdpContext base;
     struct desktop *d;
-    struct peer_slot *slot;
-    char addr[64];
+    int report_fd; /* to the listener process */
+    char addr[80];
 
     /* login */
     int logged_on; /* NLA succeeded */
     int refused;   /* close at the next chance */
-    char user[SESSIONS_NAME_MAX];
-    char domain[SESSIONS_NAME_MAX];
+    char user[REPORT_FIELD_MAX];
+    char domain[REPORT_FIELD_MAX];
     time_t login_time;
-    int session_id; /* in the users file; 0 = not listed */
+    int reported; /* the listener lists the session in the users file */
 
     /* desktop */
     int activated;
@@ -162,15 +164,15 @@ static BOOL on_activate(freerdp_peer *peer)
         else
             snprintf(who, sizeof who, "%s", pc->user);
         scene_init(&pc->scene, pc->d->hostname, who, pc->login_time);
-        desktop_slot_handshake_done(pc->d, pc->slot);
 
-        struct dp_err err = {0};
-        pc->session_id = sessions_add(&pc->d->sessions, pc->user, pc->domain, pc->login_time, &err);
-        if (err.set)
-            log_error("%s: cannot publish the session of \"%s\": %s", pc->addr, pc->user,
-                      dp_err_msg(&err));
-        if (pc->session_id < 0)
-            pc->session_id = 0;
+        /* The listener publishes the session; a short write to a pipe is atomic. */
+        char line[REPORT_LINE_MAX];
+        int n = report_format_up(line, sizeof line, pc->user, pc->domain, pc->login_time);
+        if (n > 0 && write(pc->report_fd, line, (size_t)n) == n)
+            pc->reported = 1;
+        else
+            log_error("%s: cannot report the session of \"%s\" to the listener", pc->addr,
+                      pc->user);
         log_info("%s: desktop of \"%s\" is up (%dx%d)", pc->addr, pc->user, w, h);
     }
     pc->activated = 1;
@@ -355,22 +357,21 @@ static int frame_due(struct peer_ctx *pc)
     return (pc->dirty || pc->force) && dp_now_ms() - pc->last_frame_ms >= MIN_FRAME_MS;
 }
 
-void desktop_peer_run(struct desktop *d, struct peer_slot *slot, freerdp_peer *peer)
+void desktop_peer_run(struct desktop *d, int report_fd, freerdp_peer *peer)
 {
-    char addr[64];
+    char addr[80];
     snprintf(addr, sizeof addr, "%s", peer->hostname);
     peer->ContextSize = sizeof(struct peer_ctx);
     peer->ContextNew = on_context_new;
     peer->ContextFree = on_context_free;
     if (!freerdp_peer_context_new(peer)) {
         log_error("%s: cannot set up the connection (out of memory?)", addr);
-        desktop_slot_release(d, slot);
         freerdp_peer_free(peer);
         return;
     }
     struct peer_ctx *pc = ctx_of(peer->context);
     pc->d = d;
-    pc->slot = slot;
+    pc->report_fd = report_fd;
     snprintf(pc->addr, sizeof pc->addr, "%s", addr);
     log_info("%s: connected", addr);
     check_sam(pc);
@@ -393,14 +394,10 @@ void desktop_peer_run(struct desktop *d, struct peer_slot *slot, freerdp_peer *p
         }
     }
 
-    if (pc->session_id > 0) {
-        struct dp_err err = {0};
-        if (sessions_remove(&d->sessions, pc->session_id, &err) != 0)
-            log_error("%s: cannot update the users file: %s", addr, dp_err_msg(&err));
+    /* The listener takes the user off the users file when this process's pipe closes. */
+    if (pc->reported) {
         log_info("%s: user \"%s\" logged off after %lld s", addr, pc->user,
                  (long long)(time(NULL) - pc->login_time));
-    } else if (desktop_slot_timed_out(d, slot)) {
-        log_info("%s: closed after the handshake deadline", addr);
     } else if (!pc->logged_on && !pc->refused) {
         log_info("%s: closed before login (wrong password, unknown user, unsupported security "
                  "or the client gave up)",
@@ -408,8 +405,6 @@ void desktop_peer_run(struct desktop *d, struct peer_slot *slot, freerdp_peer *p
     } else {
         log_info("%s: closed", addr);
     }
-    /* Release first: from here on the socket may be closed and its number reused. */
-    desktop_slot_release(d, slot);
     peer->Disconnect(peer);
     freerdp_peer_context_free(peer);
     freerdp_peer_free(peer);

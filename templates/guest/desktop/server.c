@@ -1,157 +1,331 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The listener: accepts connections, gives each a thread and a slot, enforces deadlines. */
-#include <freerdp/listener.h>
-#include <pthread.h>
+/*
+ * The listener process: accepts TCP connections, forks one process per connection,
+ * publishes logins and logoffs those processes report, and enforces handshake deadlines.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <freerdp/peer.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <winpr/synch.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "desktop.h"
+#include "err.h"
 #include "files.h"
 #include "log.h"
 
-struct peer_start {
-    struct desktop *d;
-    struct peer_slot *slot;
-    freerdp_peer *peer;
-};
-
-static void *peer_thread(void *arg)
+/* Opens a listening socket for every address of --bind (or the wildcard), like FreeRDP's
+ * listener does, so both IPv4 and IPv6 clients reach the desktop. */
+static int open_listeners(struct desktop *d)
 {
-    struct peer_start start = *(struct peer_start *)arg;
-    free(arg);
-    desktop_peer_run(start.d, start.slot, start.peer);
-    return NULL;
+    char port[8];
+    snprintf(port, sizeof port, "%u", d->port);
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    int rc = getaddrinfo(d->bind[0] ? d->bind : NULL, port, &hints, &res);
+    if (rc != 0) {
+        log_error("cannot resolve --bind %s: %s", d->bind, gai_strerror(rc));
+        return -1;
+    }
+    int last_errno = 0;
+    for (struct addrinfo *ai = res; ai && d->n_listen < (int)(sizeof d->listen_fds / sizeof(int));
+         ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            last_errno = errno; /* e.g. no IPv6 in this kernel: the IPv4 socket suffices */
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (ai->ai_family == AF_INET6) /* its own socket serves IPv4 */
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 16) != 0) {
+            last_errno = errno;
+            close(fd);
+            /* A missing address family is fine; the port taken on one of them is not:
+             * half the clients would reach some other server. */
+            if (last_errno == EADDRNOTAVAIL || last_errno == EAFNOSUPPORT)
+                continue;
+            for (int i = 0; i < d->n_listen; i++)
+                close(d->listen_fds[i]);
+            d->n_listen = 0;
+            break;
+        }
+        d->listen_fds[d->n_listen++] = fd;
+    }
+    freeaddrinfo(res);
+    if (d->n_listen == 0) {
+        log_error("cannot listen on %s port %u: %s; is another RDP server running there? "
+                  "(choose another with --port)",
+                  d->bind[0] ? d->bind : "any address", d->port, strerror(last_errno));
+        return -1;
+    }
+    return 0;
 }
 
-void desktop_slot_handshake_done(struct desktop *d, struct peer_slot *slot)
+/* "address:port" of a connected socket, for log lines that tell connections apart. */
+static void peer_name(const struct sockaddr_storage *ss, char *out, size_t n, char *host,
+                      size_t host_n)
 {
-    pthread_mutex_lock(&d->mu);
-    slot->deadline_ms = 0;
-    pthread_mutex_unlock(&d->mu);
+    char ip[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip);
+        port = ntohs(sin->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof ip);
+        port = ntohs(sin6->sin6_port);
+    }
+    snprintf(out, n, "%s:%u", ip, port);
+    snprintf(host, host_n, "%s", ip);
 }
 
-void desktop_slot_release(struct desktop *d, struct peer_slot *slot)
+/* In the new process: drop what belongs to the listener, then serve the connection. */
+static void run_child(struct desktop *d, int fd, int report_fd, const char *addr, int local)
 {
-    pthread_mutex_lock(&d->mu);
-    slot->used = 0;
-    slot->fd = -1;
-    pthread_mutex_unlock(&d->mu);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    for (int i = 0; i < d->n_listen; i++)
+        close(d->listen_fds[i]);
+    for (int i = 0; i < DESKTOP_MAX_PEERS; i++)
+        if (d->conns[i].pid && d->conns[i].fd >= 0)
+            close(d->conns[i].fd);
+    freerdp_peer *peer = freerdp_peer_new(fd);
+    if (!peer) {
+        log_error("%s: cannot set up the connection (out of memory?)", addr);
+        exit(1);
+    }
+    /* What FreeRDP's own listener fills in; peer.c logs with the fuller addr. */
+    snprintf(peer->hostname, sizeof peer->hostname, "%s", addr);
+    peer->local = local;
+    desktop_peer_run(d, report_fd, peer);
+    close(report_fd);
+    exit(0);
 }
 
-int desktop_slot_timed_out(struct desktop *d, struct peer_slot *slot)
+static void accept_one(struct desktop *d, int lfd)
 {
-    pthread_mutex_lock(&d->mu);
-    int t = slot->timed_out;
-    pthread_mutex_unlock(&d->mu);
-    return t;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+    if (fd < 0) {
+        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+            log_warn("accept failed: %s; still listening", strerror(errno));
+        return;
+    }
+    char addr[80], host[INET6_ADDRSTRLEN + 1];
+    peer_name(&ss, addr, sizeof addr, host, sizeof host);
+    int local = strcmp(host, "127.0.0.1") == 0 || strcmp(host, "::1") == 0;
+
+    struct conn *c = NULL;
+    for (int i = 0; i < DESKTOP_MAX_PEERS && !c; i++)
+        if (!d->conns[i].pid)
+            c = &d->conns[i];
+    if (!c) {
+        log_warn("%s: refused: %d connections are already being served", addr, DESKTOP_MAX_PEERS);
+        close(fd);
+        return;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        log_error("%s: refused: cannot create a pipe: %s", addr, strerror(errno));
+        close(fd);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        log_error("%s: refused: cannot fork: %s", addr, strerror(errno));
+        close(fd);
+        close(p[0]);
+        close(p[1]);
+        return;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        run_child(d, fd, p[1], addr, local);
+    }
+    close(fd);
+    close(p[1]);
+    memset(c, 0, sizeof *c);
+    c->pid = pid;
+    c->fd = p[0];
+    c->deadline_ms = dp_now_ms() + (uint64_t)d->handshake_timeout_s * 1000;
+    snprintf(c->addr, sizeof c->addr, "%s", addr);
+    log_debug("%s: connection process %d", addr, (int)pid);
 }
 
-/* Called by FreeRDP for each accepted TCP connection, on the listener thread. */
-static BOOL on_accept(freerdp_listener *listener, freerdp_peer *peer)
+static void handle_line(struct desktop *d, struct conn *c, const char *line, size_t len)
 {
-    struct desktop *d = listener->param1;
-    struct peer_slot *slot = NULL;
+    struct peer_report r;
+    if (report_parse(line, len, &r) != 0) {
+        log_warn("%s: connection process sent a malformed report; ignored", c->addr);
+        return;
+    }
+    c->deadline_ms = 0;
+    if (c->session_id > 0)
+        return; /* a reactivation of the same session */
+    struct dp_err err = {0};
+    c->session_id = sessions_add(&d->sessions, r.user, r.domain, (time_t)r.login, &err);
+    if (err.set)
+        log_error("%s: cannot publish the session of \"%s\": %s", c->addr, r.user,
+                  dp_err_msg(&err));
+    if (c->session_id < 0)
+        c->session_id = 0;
+}
 
-    pthread_mutex_lock(&d->mu);
-    for (int i = 0; i < DESKTOP_MAX_PEERS && !slot; i++)
-        if (!d->slots[i].used)
-            slot = &d->slots[i];
-    if (slot) {
-        slot->used = 1;
-        slot->fd = peer->sockfd;
-        slot->timed_out = 0;
-        slot->deadline_ms = dp_now_ms() + (uint64_t)d->handshake_timeout_s * 1000;
-        snprintf(slot->addr, sizeof slot->addr, "%s", peer->hostname);
+/* The pipe closed: the connection is over, whatever way its process ended. */
+static void end_session(struct desktop *d, struct conn *c)
+{
+    close(c->fd);
+    c->fd = -1;
+    if (c->session_id > 0) {
+        struct dp_err err = {0};
+        if (sessions_remove(&d->sessions, c->session_id, &err) != 0)
+            log_error("%s: cannot update the users file: %s", c->addr, dp_err_msg(&err));
+        c->session_id = 0;
     }
-    pthread_mutex_unlock(&d->mu);
+}
 
-    if (!slot) {
-        /* Returning FALSE makes FreeRDP close and free the connection. */
-        log_warn("%s: refused: %d connections are already being served", peer->hostname,
-                 DESKTOP_MAX_PEERS);
-        return FALSE;
+static void read_report(struct desktop *d, struct conn *c)
+{
+    ssize_t n = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        end_session(d, c);
+        return;
     }
+    c->len += (size_t)n;
+    char *nl;
+    while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
+        size_t line_len = (size_t)(nl - c->buf);
+        handle_line(d, c, c->buf, line_len);
+        memmove(c->buf, nl + 1, c->len - line_len - 1);
+        c->len -= line_len + 1;
+    }
+    if (c->len == sizeof c->buf) { /* no newline in a full buffer: not our protocol */
+        log_warn("%s: connection process sent an overlong report; ignored", c->addr);
+        c->len = 0;
+    }
+}
 
-    struct peer_start *start = malloc(sizeof *start);
-    pthread_t tid;
-    pthread_attr_t attr;
-    int ok = start != NULL && pthread_attr_init(&attr) == 0;
-    if (ok) {
-        *start = (struct peer_start){d, slot, peer};
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        ok = pthread_create(&tid, &attr, peer_thread, start) == 0;
-        pthread_attr_destroy(&attr);
+/* Collects exited connection processes; a slot is free once its pipe is closed too. */
+static void reap(struct desktop *d)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < DESKTOP_MAX_PEERS; i++) {
+            struct conn *c = &d->conns[i];
+            if (c->pid != pid)
+                continue;
+            if (c->fd >= 0) /* cannot stay open once the process is gone, but be sure */
+                end_session(d, c);
+            if (WIFSIGNALED(status) && !c->killed && WTERMSIG(status) != SIGTERM)
+                log_error("%s: connection process died of signal %d; its session is over", c->addr,
+                          WTERMSIG(status));
+            c->pid = 0;
+        }
     }
-    if (!ok) {
-        log_error("%s: refused: cannot start a thread for it (out of memory?)", peer->hostname);
-        free(start);
-        desktop_slot_release(d, slot);
-        return FALSE;
-    }
-    return TRUE;
 }
 
 /*
  * FreeRDP runs the TLS and NLA handshakes with blocking reads, so a client that goes
- * silent mid-handshake would hold its thread and slot forever. Shutting the socket down
- * from here wakes that read with an error and the peer thread ends as for any disconnect.
+ * silent mid-handshake would hold its process forever. Past the deadline it is killed.
  */
 static void enforce_deadlines(struct desktop *d)
 {
     uint64_t now = dp_now_ms();
-    pthread_mutex_lock(&d->mu);
     for (int i = 0; i < DESKTOP_MAX_PEERS; i++) {
-        struct peer_slot *s = &d->slots[i];
-        if (!s->used || s->timed_out || s->deadline_ms == 0 || now < s->deadline_ms)
+        struct conn *c = &d->conns[i];
+        if (!c->pid || c->killed || c->deadline_ms == 0 || now < c->deadline_ms)
             continue;
-        log_warn("%s: no desktop after %d s (handshake or login stalled); closing", s->addr,
+        log_warn("%s: no desktop after %d s (handshake or login stalled); closing", c->addr,
                  d->handshake_timeout_s);
-        shutdown(s->fd, SHUT_RDWR);
-        s->timed_out = 1;
+        kill(c->pid, SIGKILL);
+        c->killed = 1;
     }
-    pthread_mutex_unlock(&d->mu);
+}
+
+/* On shutdown: ask every connection process to end, then insist. */
+static void stop_all(struct desktop *d)
+{
+    for (int i = 0; i < DESKTOP_MAX_PEERS; i++)
+        if (d->conns[i].pid)
+            kill(d->conns[i].pid, SIGTERM);
+    uint64_t until = dp_now_ms() + 2000;
+    for (;;) {
+        reap(d);
+        int left = 0;
+        for (int i = 0; i < DESKTOP_MAX_PEERS; i++)
+            left += d->conns[i].pid != 0;
+        if (!left)
+            break;
+        if (dp_now_ms() > until) {
+            for (int i = 0; i < DESKTOP_MAX_PEERS; i++)
+                if (d->conns[i].pid) {
+                    d->conns[i].killed = 1;
+                    kill(d->conns[i].pid, SIGKILL);
+                }
+            until = UINT64_MAX;
+        }
+        usleep(20000);
+    }
 }
 
 int desktop_serve(struct desktop *d)
 {
-    freerdp_listener *listener = freerdp_listener_new();
-    if (!listener) {
-        log_error("cannot create the RDP listener (out of memory?)");
+    if (open_listeners(d) != 0)
         return -1;
-    }
-    listener->param1 = d;
-    listener->PeerAccepted = on_accept;
-    if (!listener->Open(listener, d->bind[0] ? d->bind : NULL, (UINT16)d->port)) {
-        log_error("cannot listen on %s port %u: is another RDP server running there? "
-                  "(choose another with --port)",
-                  d->bind[0] ? d->bind : "all addresses", d->port);
-        freerdp_listener_free(listener);
-        return -1;
-    }
     log_info("listening on %s port %u", d->bind[0] ? d->bind : "all addresses", d->port);
 
-    int rc = 0;
     while (!d->stop) {
-        HANDLE handles[32];
-        DWORD count = listener->GetEventHandles(listener, handles, 32);
-        if (count == 0) {
-            log_error("the RDP listener has no sockets left");
-            rc = -1;
+        struct pollfd pfd[8 + DESKTOP_MAX_PEERS];
+        struct conn *owner[8 + DESKTOP_MAX_PEERS];
+        int n = 0;
+        for (int i = 0; i < d->n_listen; i++) {
+            pfd[n] = (struct pollfd){.fd = d->listen_fds[i], .events = POLLIN};
+            owner[n++] = NULL;
+        }
+        for (int i = 0; i < DESKTOP_MAX_PEERS; i++) {
+            if (d->conns[i].pid && d->conns[i].fd >= 0) {
+                pfd[n] = (struct pollfd){.fd = d->conns[i].fd, .events = POLLIN};
+                owner[n++] = &d->conns[i];
+            }
+        }
+        /* Wake twice a second to reap, check deadlines and the stop flag. */
+        int ready = poll(pfd, (nfds_t)n, 500);
+        if (ready < 0 && errno != EINTR) {
+            log_error("poll failed: %s", strerror(errno));
             break;
         }
-        /* Wake twice a second to check deadlines and the stop flag. */
-        if (WaitForMultipleObjects(count, handles, FALSE, 500) == WAIT_FAILED && !d->stop) {
-            log_error("waiting for connections failed");
-            rc = -1;
-            break;
+        for (int i = 0; ready > 0 && i < n; i++) {
+            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            if (owner[i])
+                read_report(d, owner[i]);
+            else
+                accept_one(d, pfd[i].fd);
         }
-        if (!listener->CheckFileDescriptor(listener))
-            log_warn("accepting a connection failed; still listening");
+        reap(d);
         enforce_deadlines(d);
     }
-    listener->Close(listener);
-    freerdp_listener_free(listener);
-    return rc;
+    stop_all(d);
+    for (int i = 0; i < d->n_listen; i++)
+        close(d->listen_fds[i]);
+    d->n_listen = 0;
+    return 0;
 }

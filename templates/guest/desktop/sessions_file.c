@@ -65,7 +65,6 @@ static void copy_utf8_prefix(char *dst, size_t n, const char *src)
     dst[len] = '\0';
 }
 
-/* Caller holds s->mu. */
 static int publish(struct sessions *s, struct dp_err *err)
 {
     size_t need = sessions_format(s->entries, SESSIONS_MAX, NULL, 0);
@@ -91,10 +90,6 @@ int sessions_open(struct sessions *s, const char *path, struct dp_err *err)
     snprintf(dir, sizeof dir, "%s", path);
     if (dp_mkdirs(dirname(dir), 0755, err) != 0)
         return -1;
-    if (pthread_mutex_init(&s->mu, NULL) != 0) {
-        dp_err_set(err, "cannot create the sessions lock");
-        return -1;
-    }
     s->next_id = 1;
     return publish(s, err);
 }
@@ -103,7 +98,6 @@ int sessions_add(struct sessions *s, const char *user, const char *domain, time_
                  struct dp_err *err)
 {
     int id = -1;
-    pthread_mutex_lock(&s->mu);
     for (int i = 0; i < SESSIONS_MAX; i++) {
         struct session_entry *e = &s->entries[i];
         if (e->id != 0)
@@ -121,31 +115,26 @@ int sessions_add(struct sessions *s, const char *user, const char *domain, time_
         dp_err_set(err, "too many sessions (%d) to list in %s", SESSIONS_MAX, s->path);
     else
         publish(s, err); /* on failure the entry stays, so the next rewrite lists it */
-    pthread_mutex_unlock(&s->mu);
     return id;
 }
 
 int sessions_remove(struct sessions *s, int id, struct dp_err *err)
 {
-    pthread_mutex_lock(&s->mu);
     for (int i = 0; i < SESSIONS_MAX; i++)
         if (id > 0 && s->entries[i].id == id)
             memset(&s->entries[i], 0, sizeof s->entries[i]);
     int rc = publish(s, err);
-    pthread_mutex_unlock(&s->mu);
     return rc;
 }
 
 int sessions_clear(struct sessions *s, struct dp_err *err)
 {
-    pthread_mutex_lock(&s->mu);
     memset(s->entries, 0, sizeof s->entries);
     int rc = publish(s, err);
-    pthread_mutex_unlock(&s->mu);
     return rc;
 }
 
 void sessions_close(struct sessions *s)
 {
-    pthread_mutex_destroy(&s->mu);
+    (void)s; /* nothing held between calls; kept so callers pair open and close */
 }

@@ -2,7 +2,6 @@
 #ifndef DESKPOOL_DESKTOP_SESSIONS_FILE_H
 #define DESKPOOL_DESKTOP_SESSIONS_FILE_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -12,7 +11,8 @@ struct dp_err;
  * Who is logged in right now, published as a file for the guest agent (guest-get-users):
  * one line per session, "USER<TAB>DOMAIN<TAB>LOGIN_EPOCH_SECONDS\n", empty when nobody is.
  * The file is rewritten whole (temporary file + rename) on every login and logoff, so a
- * reader sees the old list or the new one, never half of one.
+ * reader sees the old list or the new one, never half of one. Only the listener process
+ * writes it (connection processes report to it), so no locking is needed.
  */
 enum { SESSIONS_MAX = 64, SESSIONS_NAME_MAX = 128 };
 
@@ -24,7 +24,6 @@ struct session_entry {
 };
 
 struct sessions {
-    pthread_mutex_t mu; /* peers log in and out from their own threads */
     char path[4096];
     struct session_entry entries[SESSIONS_MAX];
     int next_id;
