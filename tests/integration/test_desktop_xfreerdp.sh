@@ -14,7 +14,7 @@
 #
 # Usage: test_desktop_xfreerdp.sh BUILD_DIR SOURCE_DIR
 # Needs (Debian 12 packages): freerdp2-x11 (xfreerdp), winpr-utils (winpr-hash), xvfb (Xvfb),
-# imagemagick (import, convert, compare), coreutils, procps. It installs nothing; a missing
+# imagemagick (import, convert, compare), coreutils. It installs nothing; a missing
 # tool is a failure that names the package, never a silent skip.
 set -euo pipefail
 
