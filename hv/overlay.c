@@ -39,6 +39,16 @@ int overlay_image_format(const char *qemu_img, const char *path, char *fmt, size
     return 0;
 }
 
+int overlay_check_chain(const char *qemu_img, const char *disk, struct dp_err *err)
+{
+    char errbuf[1024];
+    char *argv[] = {(char *)qemu_img, "info", "-U", "--backing-chain", (char *)disk, NULL};
+    int rc = proc_run(argv, NULL, 0, errbuf, sizeof errbuf, err);
+    if (rc > 0)
+        dp_err_set(err, "%s", strtok(errbuf, "\n") ? errbuf : "qemu-img info failed");
+    return rc == 0 ? 0 : -1;
+}
+
 int overlay_create(const char *qemu_img, const char *base, const char *overlay, struct dp_err *err)
 {
     char fmt[32];

@@ -15,6 +15,9 @@ struct dp_err;
 /* Reports the format of an image ("qcow2", "raw", ...) as qemu-img sees it. */
 int overlay_image_format(const char *qemu_img, const char *path, char *fmt, size_t cap,
                          struct dp_err *err);
+/* Opens `disk` and every backing file behind it, as QEMU will; fails if one is missing or
+ * corrupt, naming it. */
+int overlay_check_chain(const char *qemu_img, const char *disk, struct dp_err *err);
 /* Creates `overlay` backed by `base` (which must be a readable qcow2). Never writes `base`. */
 int overlay_create(const char *qemu_img, const char *base, const char *overlay, struct dp_err *err);
 /* Full independent copy of `src` as qcow2 (what a linked clone saves; used by benchmarks). */

@@ -143,9 +143,8 @@ static int qemu_start(struct hv *hv, const char *name, struct dp_err *err)
                         "apt-get install qemu-system-x86");
         return -1;
     }
-    char fmt[32];
     struct dp_err ierr = {0};
-    if (overlay_image_format(hv->qemu_img, p.disk, fmt, sizeof fmt, &ierr) != 0) {
+    if (overlay_check_chain(hv->qemu_img, p.disk, &ierr) != 0) {
         dp_err_set(err,
                    "VM %s: its disk or the template base behind it is missing or corrupt "
                    "(%s); reset the disk (deskpool-hv vm reset %s) or re-import the template",

@@ -62,3 +62,11 @@ disk_cat() {
     debugfs -R "cat $path" "$raw" 2>/dev/null || true
     rm -f "$raw"
 }
+
+# True if PID runs and is not a zombie (a daemonized QEMU that exited stays a zombie until
+# its parent, init in this environment, reaps it).
+alive() {
+    local st
+    st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    [ -n "$st" ] && [ "${st#Z}" = "$st" ]
+}

@@ -80,7 +80,7 @@ echo "$st" | grep -q unknown || fail "status of a hung QEMU should be unknown: $
 kill -CONT "$pid"
 pass "QMP against a hung QEMU: $out"
 hv vm kill hang >/dev/null
-kill -0 "$pid" 2>/dev/null && fail "kill left QEMU running"
+alive "$pid" && fail "kill left QEMU running"
 pass "kill"
 
 [ "$(sha256sum "$base" | cut -d' ' -f1)" = "$sha_before" ] || fail "base image changed"

@@ -30,7 +30,7 @@ pass "set-user-password, get-users, network interfaces, host name"
 # A second, independent process re-finds the running VM from its folder.
 [ "$(vm_state life)" = running ] || fail "status from a new process should be running"
 pid=$(vm_pid life)
-[ -n "$pid" ] && kill -0 "$pid" || fail "QEMU pid from status is not alive"
+[ -n "$pid" ] && alive "$pid" || fail "QEMU pid from status is not alive"
 pass "re-attach from another process (pid $pid)"
 
 # Graceful shutdown from inside the guest: QEMU exits by itself.
@@ -62,5 +62,5 @@ pass "reset discards the overlay's changes"
 
 hv vm destroy life >/dev/null
 [ ! -d "$STATE/vms/life" ] || fail "destroy left the VM folder"
-kill -0 "$pid" 2>/dev/null && fail "QEMU still running after destroy"
+alive "$pid" && fail "QEMU still running after destroy"
 pass "destroy leaves no process and no files"
