@@ -387,16 +387,17 @@ int db_user_ntlm_v2_hash(struct db *db, const char *user, const char *domain,
         const uint8_t *blob = sqlite3_column_blob(st, 0);
         int len = sqlite3_column_bytes(st, 0);
         int aad_len = nt_aad(u.id, aad, sizeof aad);
+        struct dp_err why_err = {0};
         if (blob &&
             secretbox_open(key, aad, (size_t)aad_len, blob, (size_t)len, nt, sizeof nt, &nt_len,
-                           err) == 0 &&
-            nt_len == 16 && ntowfv2(nt, user, domain, out, err) == 0)
+                           &why_err) == 0 &&
+            nt_len == 16 && ntowfv2(nt, user, domain, out, &why_err) == 0)
             rc = DB_OK;
         else
             dp_err_set(err,
-                       "user \"%s\": the stored NT hash cannot be read; set the password "
-                       "again (deskpool user passwd %s)",
-                       u.name, u.name);
+                       "user \"%s\": the stored NT hash cannot be used (%s); set the "
+                       "password again: deskpool user passwd %s",
+                       u.name, why_err.set ? why_err.msg : "wrong length", u.name);
     } else {
         rc = db_fail(db, err, "reading an NT hash");
     }
