@@ -249,11 +249,13 @@ int gw_mcs_patch_connect_initial(uint8_t *buf, size_t len, uint32_t selected_pro
     }
     if (multi) {
         rep->multitransport_patched = 1;
+        rep->multitransport_offset = multi;
         rep->old_multitransport_flags = gw_rd32le(buf + multi + 4);
         gw_wr32le(buf + multi + 4, 0);
     }
     if (cluster) {
         rep->cluster_patched = 1;
+        rep->cluster_offset = cluster;
         rep->old_cluster_flags = gw_rd32le(buf + cluster + 4);
         gw_wr32le(buf + cluster + 4, rep->old_cluster_flags & ~GW_CLUSTER_REDIRECTION_SUPPORTED);
     }

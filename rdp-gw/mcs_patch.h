@@ -40,8 +40,10 @@ struct gw_mcs_patch_report {
     int selected_protocol_patched; /* the block was long enough to hold the field */
     uint32_t old_selected_protocol;
     int multitransport_patched; /* a TS_UD_CS_MULTITRANSPORT block was present */
+    size_t multitransport_offset;
     uint32_t old_multitransport_flags;
     int cluster_patched; /* a TS_UD_CS_CLUSTER block was present */
+    size_t cluster_offset;
     uint32_t old_cluster_flags;
 };
 

@@ -154,6 +154,13 @@ int gw_x224_cr_parse(const uint8_t *buf, size_t len, struct gw_x224_cr *out, siz
         dp_err_set(err, "%s: DST-REF is 0x%04x; a request must send 0", what, gw_rd16be(buf + 6));
         return GW_ERROR;
     }
+    if (buf[10] != 0) {
+        /* Class 0 has no options; every client sends 0, and a rebuilt request must say the
+         * same as the client's. */
+        dp_err_set(err, "%s: X.224 class option is 0x%02x; class 0 requests carry 0", what,
+                   buf[10]);
+        return GW_ERROR;
+    }
     out->src_ref = gw_rd16be(buf + 8);
 
     size_t pos = TPKT_HEADER + X224_FIXED;
@@ -182,11 +189,11 @@ int gw_x224_cr_parse(const uint8_t *buf, size_t len, struct gw_x224_cr *out, siz
         pos += NEG_SIZE;
     }
     if (pos < end) {
-        if (buf[pos] != CORRELATION_TYPE || end - pos < CORRELATION_SIZE ||
+        if (buf[pos] != CORRELATION_TYPE || end - pos < CORRELATION_SIZE || buf[pos + 1] != 0 ||
             gw_rd16le(buf + pos + 2) != CORRELATION_SIZE) {
             dp_err_set(err,
                        "%s: %zu unexpected bytes after RDP_NEG_REQ (offset %zu, type 0x%02x); "
-                       "only a 36-byte RDP_CORRELATION_INFO (type 0x06) may follow it",
+                       "only a 36-byte RDP_CORRELATION_INFO (06 00 24 00) may follow it",
                        what, end - pos, pos, buf[pos]);
             goto fail;
         }
@@ -197,6 +204,13 @@ int gw_x224_cr_parse(const uint8_t *buf, size_t len, struct gw_x224_cr *out, siz
     if (pos < end) {
         dp_err_set(err, "%s: %zu unexpected bytes after RDP_CORRELATION_INFO at offset %zu", what,
                    end - pos, pos);
+        goto fail;
+    }
+    if (out->has_correlation && !(out->neg_flags & GW_NEG_CORRELATION_INFO_PRESENT)) {
+        dp_err_set(err,
+                   "%s: RDP_CORRELATION_INFO follows an RDP_NEG_REQ whose flags lack "
+                   "CORRELATION_INFO_PRESENT (0x08)",
+                   what);
         goto fail;
     }
     if ((out->neg_flags & GW_NEG_CORRELATION_INFO_PRESENT) && !out->has_correlation) {

@@ -11,7 +11,9 @@
  *   then an optional CRLF-terminated line: "Cookie: mstshash=USER", "Cookie: msts=TOKEN",
  *        or any load-balance string (xfreerdp sends /load-balance-info verbatim),
  *   then an optional RDP_NEG_REQ: 01 flags 08 00 requestedProtocols(u32 LE),
- *   then an optional RDP_CORRELATION_INFO: 06 00 24 00 correlationId[16] reserved[16].
+ *   then an optional RDP_CORRELATION_INFO: 06 00 24 00 correlationId[16] reserved[16]
+ *        (present exactly when RDP_NEG_REQ flags say CORRELATION_INFO_PRESENT; reserved is
+ *        ignored on input and sent as zeros).
  * A Connection Confirm is the same with code D0 and an optional RDP_NEG_RSP (type 02) or
  * RDP_NEG_FAILURE (type 03) in place of the line and the request.
  */

@@ -66,6 +66,7 @@ START_TEST(xfreerdp_connect_initial)
     ck_assert_uint_eq(rep.old_selected_protocol, 1);
     ck_assert_uint_eq(get32(buf + 137 + 212), 0x0B);
     ck_assert_int_eq(rep.cluster_patched, 1);
+    ck_assert_uint_eq(rep.cluster_offset, 371);
     ck_assert_uint_eq(rep.old_cluster_flags, 0x0d);
     ck_assert_uint_eq(get32(buf + 371 + 4), 0x0c);
     ck_assert_int_eq(rep.multitransport_patched, 0);
@@ -169,6 +170,7 @@ START_TEST(built_with_multitransport_and_two_byte_per)
     ck_assert_uint_eq(get32(ci + rep.core_offset + 212), 2);
     ck_assert_int_eq(rep.multitransport_patched, 1);
     ck_assert_uint_eq(rep.old_multitransport_flags, 0x301);
+    ck_assert_uint_eq(rep.multitransport_offset, n - 12 - 8);
     ck_assert_uint_eq(get32(ci + n - 12 - 8 + 4), 0);
     ck_assert_uint_eq(rep.old_cluster_flags, 0x3D);
     ck_assert_uint_eq(get32(ci + n - 12 + 4), 0x3C);

@@ -142,6 +142,10 @@ START_TEST(corrupt_lengths_are_refused_with_a_reason)
     expect_error("0300002c27e00000000000436f6f6b69653a206d737473686173683d616c6963650d0a0100080003"
                  "00000000",
                  "unexpected bytes after RDP_NEG_REQ");
+    /* correlation info without the flag that announces it */
+    expect_error("0300003732e000000000000100080003000000060024001011121314151617181920212223242500"
+                 "000000000000000000000000000000",
+                 "lack CORRELATION_INFO_PRESENT");
     /* correlation flag without the correlation info */
     expect_error("030000130ee000000000000108080003000000", "CORRELATION_INFO_PRESENT");
     /* not TPKT: a TLS ClientHello and an HTTP request */
@@ -149,6 +153,8 @@ START_TEST(corrupt_lengths_are_refused_with_a_reason)
     expect_error("474554202f", "HTTP");
     /* a Connection Confirm where a request belongs */
     expect_error("030000130ed000001234000200080002000000", "TPDU code is 0xd0");
+    /* class option with extended formats */
+    expect_error("030000130ee000000000020100080003000000", "class option is 0x02");
     /* non-zero DST-REF */
     expect_error("030000130ee000010000000100080003000000", "DST-REF");
 }
