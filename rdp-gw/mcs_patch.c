@@ -75,7 +75,9 @@ static int ber_skip(struct cur *c, uint8_t tag, const char *field, struct dp_err
     return 0;
 }
 
-/* PER length determinant: 0xxxxxxx, or 10xxxxxx xxxxxxxx (T.124 never fragments here). */
+/* PER length determinant: 0xxxxxxx, or 1xxxxxxx xxxxxxxx read as 15 bits, as FreeRDP and
+ * Windows write it (strict PER would call 11xxxxxx fragmentation; a Connect Initial never
+ * needs it, and the result is checked against its container either way). */
 static int per_len(struct cur *c, const char *field, size_t *len, struct dp_err *err)
 {
     if (need(c, 1, field, err) < 0)
@@ -83,13 +85,10 @@ static int per_len(struct cur *c, const char *field, size_t *len, struct dp_err 
     uint8_t b = c->b[c->pos++];
     if (!(b & 0x80)) {
         *len = b;
-    } else if ((b & 0xC0) == 0x80) {
+    } else {
         if (need(c, 1, field, err) < 0)
             return -1;
-        *len = (size_t)(b & 0x3F) << 8 | c->b[c->pos++];
-    } else {
-        dp_err_set(err, WHAT ": %s uses a fragmented PER length (0x%02x)", field, b);
-        return -1;
+        *len = (size_t)(b & 0x7F) << 8 | c->b[c->pos++];
     }
     if (*len > c->end - c->pos) {
         dp_err_set(err, WHAT ": %s claims %zu bytes, only %zu remain", field, *len,

@@ -19,7 +19,8 @@
  *       PER GCC: 00 05 00 14 7C 00 01 (T.124 key) | len | ConnectGCCPDU: 00 08 (create
  *       request, userData only) | conferenceName (numeric string) | 00 | 01 (one set) |
  *       C0 (h221NonStandard) | 00 "Duca" | len | user data blocks (type u16, length u16) }}
- * PER lengths may be 1 or 2 bytes, BER lengths short or long form.
+ * PER lengths may be 1 or 2 bytes (15 bits, as FreeRDP writes them), BER lengths short or
+ * long form (up to 2 length bytes).
  */
 #include <stddef.h>
 #include <stdint.h>

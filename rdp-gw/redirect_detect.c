@@ -95,12 +95,14 @@ int gw_redirect_detect(const uint8_t *buf, size_t len, uint16_t io_channel, stru
     out->channel = gw_rd16be(buf + 10);
     size_t pos = 13, n = buf[13];
     if (n & 0x80) {
-        if (tl < 15 || (n & 0xC0) == 0xC0) {
-            dp_err_set(err, "server PDU: bad PER length 0x%02x in MCS Send Data Indication",
-                       buf[13]);
+        /* Two bytes, 15 bits: FreeRDP writes length | 0x8000 even past 16 KiB, where strict
+         * PER would fragment, so read it the way its peers do. */
+        if (tl < 15) {
+            dp_err_set(err, "server PDU: MCS Send Data Indication in a %zu-byte TPKT is truncated",
+                       tl);
             return GW_ERROR;
         }
-        n = (n & 0x3F) << 8 | buf[14];
+        n = (n & 0x7F) << 8 | buf[14];
         pos = 15;
     } else {
         pos = 14;

@@ -270,8 +270,8 @@ START_TEST(broken_connect_initials_are_refused_untouched)
     ci[duca - 1] = 0x02; /* two sets of user data */
     expect_error(ci, n, "exactly 1");
     ci[duca - 1] = 0x01;
-    ci[duca + 6] = 0xC0; /* fragmented PER length */
-    expect_error(ci, n, "fragmented");
+    ci[duca + 6] = 0xC0; /* 0x40ea: a 15-bit length far past the user data */
+    expect_error(ci, n, "claims 16618");
     ci[duca + 6] = 0x80;
     ci[duca + 7] = 0xEB; /* user data one byte longer than what is there */
     expect_error(ci, n, "claims 235");

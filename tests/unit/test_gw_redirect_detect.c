@@ -136,6 +136,23 @@ START_TEST(redirection_behind_other_share_pdus)
 }
 END_TEST
 
+START_TEST(big_slow_path_pdu_with_a_15_bit_length)
+{
+    /* 20000 bytes of update data: FreeRDP writes the PER length as 0xCE20 (length | 0x8000) */
+    static uint8_t pl[20000], pdu[20100];
+    memset(pl, 0, sizeof pl);
+    pl[0] = 0x20, pl[1] = 0x4E, pl[2] = 0x17; /* one 20000-byte data PDU */
+    size_t n = sdin(GW_MCS_IO_CHANNEL, pl, sizeof pl, pdu);
+    ck_assert_uint_eq(pdu[13], 0xCE);
+    struct gw_s2c_pdu out;
+    struct dp_err err = {0};
+    ck_assert_msg(gw_redirect_detect(pdu, n, GW_MCS_IO_CHANNEL, &out, &err) == GW_OK, "%s",
+                  dp_err_msg(&err));
+    ck_assert_uint_eq(out.len, n);
+    ck_assert_int_eq(out.redirect, 0);
+}
+END_TEST
+
 static void expect_error(const uint8_t *b, size_t n, const char *part)
 {
     struct gw_s2c_pdu out;
@@ -150,8 +167,10 @@ START_TEST(lying_lengths)
     size_t n = sdin(GW_MCS_IO_CHANNEL, pl, redirection(pl, 0x001A), pdu);
     pdu[13]--; /* SDin length one short of the TPKT */
     expect_error(pdu, n, "MCS Send Data Indication says");
-    pdu[13] = 0xC0;
-    expect_error(pdu, n, "bad PER length");
+    pdu[13] = 0x80; /* a two-byte length cut off by the end of the TPKT */
+    static const uint8_t cut_len[] = {0x03, 0x00, 0x00, 0x0E, 0x02, 0xF0, 0x80,
+                                      0x68, 0x00, 0x01, 0x03, 0xEB, 0x70, 0x80};
+    expect_error(cut_len, sizeof cut_len, "truncated");
     static const uint8_t short_tpkt[] = {0x03, 0x00, 0x00, 0x06, 0x02, 0xF0};
     expect_error(short_tpkt, sizeof short_tpkt, "shorter than TPKT");
     static const uint8_t cut_sdin[] = {0x03, 0x00, 0x00, 0x0A, 0x02, 0xF0, 0x80, 0x68, 0x00, 0x01};
@@ -172,6 +191,7 @@ int main(void)
     tcase_add_test(tc, redirection_on_the_io_channel_is_caught);
     tcase_add_test(tc, ordinary_pdus_pass);
     tcase_add_test(tc, redirection_behind_other_share_pdus);
+    tcase_add_test(tc, big_slow_path_pdu_with_a_15_bit_length);
     tcase_add_test(tc, lying_lengths);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
