@@ -1,11 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* vm start NAME [--wait SEC]: start, and optionally wait until ready (else leave it off). */
 #include "cmd.h"
+#include "qga.h"
 #include "ready.h"
+
+#include <jansson.h>
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* The VM's guest agent socket (the name was validated by attach). */
+static const char *spec_paths_qga(struct cmd_ctx *ctx, const char *name)
+{
+    static struct hv_vm_paths p;
+    struct dp_err ignore = {0};
+    ctx->hv->ops->paths(ctx->hv, name, &p, &ignore);
+    return p.qga;
+}
 
 static int exec_vm_start(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -42,6 +54,12 @@ static int exec_vm_start(struct cmd_ctx *ctx, int argc, char **argv)
         fprintf(stderr, "deskpool-hv: %s; the VM was stopped\n", dp_err_msg(&err));
         return 1;
     }
+    /* Personalise: the guest takes the VM's name (the template's image has its own). */
+    json_t *r = qga_call(spec_paths_qga(ctx, name), "deskpool-set-host-name",
+                         qga_args_set_host_name(name), 5000, &err);
+    if (!r)
+        fprintf(stderr, "deskpool-hv: warning: %s\n", dp_err_msg(&err));
+    json_decref(r);
     printf("VM %s ready in %d ms\n", name, ms);
     return 0;
 }

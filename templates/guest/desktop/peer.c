@@ -163,7 +163,13 @@ static BOOL on_activate(freerdp_peer *peer)
             snprintf(who, sizeof who, "%s\\%s", pc->domain, pc->user);
         else
             snprintf(who, sizeof who, "%s", pc->user);
-        scene_init(&pc->scene, pc->d->hostname, who, pc->login_time);
+        /* Read the name now, not at server start: the broker renames a clone over the guest
+         * agent after it boots (or after an instant-clone restore). */
+        char host[64];
+        if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+            snprintf(host, sizeof host, "%s", pc->d->hostname);
+        host[sizeof host - 1] = '\0';
+        scene_init(&pc->scene, host, who, pc->login_time);
 
         /* The listener publishes the session; a short write to a pipe is atomic. */
         char line[REPORT_LINE_MAX];
