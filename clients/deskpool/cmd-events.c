@@ -8,6 +8,28 @@
 
 #define PAGE 500
 
+/* The detail as one line: a string as is, an object as "key=value" pairs. */
+static void event_detail(json_t *d, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (json_is_string(d)) {
+        snprintf(buf, cap, "%s", json_string_value(d));
+        return;
+    }
+    const char *key;
+    json_t *v;
+    size_t n = 0;
+    json_object_foreach(d, key, v)
+    {
+        char one[512];
+        render_value(v, R_TEXT, one, sizeof one);
+        int w = snprintf(buf + n, cap - n, "%s%s=%s", n ? " " : "", key, one);
+        if (w < 0 || (size_t)w >= cap - n)
+            break;
+        n += (size_t)w;
+    }
+}
+
 static void print_event(struct cli_ctx *ctx, json_t *e)
 {
     if (ctx->json) {
@@ -23,10 +45,10 @@ static void print_event(struct cli_ctx *ctx, json_t *e)
     const char *actor = json_string_value(json_object_get(e, "actor"));
     const char *action = json_string_value(json_object_get(e, "action"));
     const char *object = json_string_value(json_object_get(e, "object"));
-    const char *detail = json_string_value(json_object_get(e, "detail"));
+    char detail[1024];
+    event_detail(json_object_get(e, "detail"), detail, sizeof detail);
     fprintf(ctx->out, "%6s  %s  %-10s %-20s %s%s%s\n", id, ts, actor ? actor : "-",
-            action ? action : "-", object ? object : "-", detail && *detail ? ": " : "",
-            detail ? detail : "");
+            action ? action : "-", object ? object : "-", *detail ? ": " : "", detail);
 }
 
 /*

@@ -12,7 +12,7 @@ static long long total_vms(json_t *counts)
     long long n = 0;
     json_object_foreach(counts, key, v)
     {
-        if (strncmp(key, "spare_", 6) != 0)
+        if (strncmp(key, "spare_", 6) != 0 && strcmp(key, "total") != 0)
             n += json_integer_value(v);
     }
     return n;

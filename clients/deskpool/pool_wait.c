@@ -18,8 +18,9 @@ void pool_counts_text(json_t *counts, char *buf, size_t cap)
     buf[0] = '\0';
     json_object_foreach(counts, key, v)
     {
-        /* spare_* are derived counts, not states. */
-        if (strncmp(key, "spare_", 6) == 0 || !json_is_integer(v) || json_integer_value(v) == 0)
+        /* spare_* and total are derived counts, not states. */
+        if (strncmp(key, "spare_", 6) == 0 || strcmp(key, "total") == 0 || !json_is_integer(v) ||
+            json_integer_value(v) == 0)
             continue;
         int w = snprintf(buf + n, cap - n, "%s%s %lld", n ? ", " : "", key,
                          (long long)json_integer_value(v));
