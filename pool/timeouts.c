@@ -95,7 +95,7 @@ int timeouts_run(struct pool_mgr *m, struct db *db)
     } else {
         for (size_t i = 0; i < n; i++) {
             char reason[64];
-            snprintf(reason, sizeof reason, "%s timeout", db_timeout_reason_name(t[i].reason));
+            snprintf(reason, sizeof reason, "%s", db_timeout_reason_name(t[i].reason));
             done += logoff(m, db, &t[i].session, reason);
         }
         free(t);

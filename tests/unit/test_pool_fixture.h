@@ -62,7 +62,7 @@ static PX_UNUSED struct db_template_version px_version(int n)
 static PX_UNUSED void px_setup(void)
 {
     struct dp_err err = {0};
-    dp_log_init("test", DP_LOG_ERROR, 0);
+    dp_log_init("test", getenv("PX_DEBUG") ? DP_LOG_DEBUG : DP_LOG_ERROR, 0);
     snprintf(px_dir, sizeof px_dir, "/tmp/dp-pool-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(px_dir));
     snprintf(px_path, sizeof px_path, "%s/deskpool.db", px_dir);
