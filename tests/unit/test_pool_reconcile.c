@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Reconciliation: after a broker killed mid-work (the store's states say what was half
+ * done, the fake hypervisor what really runs) everything is finished or undone, orphans are
+ * destroyed; VMs that die are marked error and replaced (pooled) or restarted with their
+ * disk (personal). */
+#include "test_pool_fixture.h"
+
+#include <time.h>
+
+/* A VM row in `state` (set directly, as a killed broker would have left it) and, if
+ * hv_state >= 0, a fake VM defined (0) or running (1). */
+static struct db_vm crashed(struct db_pool p, const char *name, const char *state, int hv_state,
+                            int port)
+{
+    struct dp_err err = {0};
+    struct db_vm vm = {0};
+    snprintf(vm.name, sizeof vm.name, "%s", name);
+    vm.pool_id = p.id;
+    vm.template_version_id = px_tv.id;
+    vm.rdp_port = port;
+    ck_assert_msg(db_vm_create(px_db, &vm, &err) == DB_OK, "%s", err.msg);
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE vms SET state = '%s' WHERE id = %lld", state,
+             (long long)vm.id);
+    px_sql(sql);
+    if (hv_state >= 0) {
+        struct hv_vm_spec spec;
+        hv_spec_init(&spec);
+        snprintf(spec.name, sizeof spec.name, "%s", name);
+        snprintf(spec.base, sizeof spec.base, "%s", px_tv.base_path);
+        spec.rdp_port = port;
+        ck_assert_int_eq(px_hv->ops->define(px_hv, &spec, &err), 0);
+        if (hv_state == 1)
+            ck_assert_int_eq(px_hv->ops->start(px_hv, name, &err), 0);
+    }
+    return vm;
+}
+
+static int fake_runs(const char *name)
+{
+    struct hv_vm_status st;
+    return px_hv->ops->status(px_hv, name, &st, NULL) == 0 && st.pid > 0;
+}
+
+START_TEST(a_killed_broker_is_finished_or_undone_at_start)
+{
+    struct db_pool p = px_pool("lab", DB_POOL_POOLED, 0, 8, 5, 1, 2);
+    crashed(p, "lab-001", "provisioning", -1, 47001); /* row, no disk yet: redo */
+    crashed(p, "lab-002", "starting", 1, 47002);      /* QEMU runs: keep waiting */
+    crashed(p, "lab-003", "starting", 0, 47003);      /* QEMU died while booting */
+    crashed(p, "lab-004", "stopped", 1, 47004);       /* runs although it should not */
+    crashed(p, "lab-005", "refreshing", 0, 47005);    /* refresh half done */
+    crashed(p, "lab-006", "deleting", 1, 47006);      /* deletion half done */
+    crashed(p, "lab-007", "provisioning", 0, 47007);  /* disk made, state not yet moved */
+    struct dp_err err = {0};
+    struct hv_vm_spec spec;
+    hv_spec_init(&spec);
+    snprintf(spec.name, sizeof spec.name, "lab-099"); /* an orphan: no row */
+    ck_assert_int_eq(px_hv->ops->define(px_hv, &spec, &err), 0);
+    ck_assert_int_eq(px_hv->ops->start(px_hv, "lab-099", &err), 0);
+    snprintf(spec.name, sizeof spec.name, "tpl-tiny-1"); /* not ours: an instant-clone parent */
+    ck_assert_int_eq(px_hv->ops->define(px_hv, &spec, &err), 0);
+    int gen5 = hv_fake_disk_gen(px_hv, "lab-005");
+
+    px_start();
+    px_settle();
+
+    ck_assert_int_eq(hv_fake_disk_gen(px_hv, "lab-099"), 0);
+    ck_assert_int_eq(hv_fake_disk_gen(px_hv, "tpl-tiny-1"), 1);
+    ck_assert_int_eq(px_vm("lab-002").state, VM_READY);
+    ck_assert_int_eq(hv_fake_disk_gen(px_hv, "lab-002"), 1); /* adopted, not re-made */
+    ck_assert_int_eq(hv_fake_disk_gen(px_hv, "lab-007"), 1);
+    ck_assert_int_eq(hv_fake_disk_gen(px_hv, "lab-005"), gen5 + 1);
+    struct db_vm gone;
+    ck_assert_int_eq(db_vm_get(px_db, "lab-006", &gone, NULL), DB_ENOTFOUND);
+    ck_assert_int_eq(
+        px_int("SELECT count(*) FROM audit_events WHERE object = 'vm:lab-003' AND detail LIKE "
+               "'%QEMU exited while the VM was starting%'"),
+        1);
+    /* Nothing is left half done, and store and hypervisor agree VM by VM. */
+    ck_assert_int_eq(px_int("SELECT count(*) FROM vms WHERE state NOT IN ('ready', 'stopped')"), 0);
+    struct db_vm *vms;
+    size_t n;
+    ck_assert_int_eq(db_vm_list(px_db, 0, -1, &vms, &n, NULL), DB_OK);
+    int fake_total = hv_fake_count(px_hv, NULL);
+    ck_assert_int_eq(fake_total, (int)n + 1); /* + the template's parent */
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(fake_runs(vms[i].name) == (vms[i].state == VM_READY), "%s is %s", vms[i].name,
+                      vm_state_name(vms[i].state));
+    free(vms);
+    ck_assert_int_eq(px_count(p.id, VM_READY), 5);
+    ck_assert_int_eq(px_count(p.id, VM_STOPPED), 1);
+    /* Ports stay unique, including for the VMs made after the restart. */
+    ck_assert_int_eq(px_int("SELECT count(*) - count(DISTINCT rdp_port) FROM vms"), 0);
+}
+END_TEST
+
+static void nap_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+START_TEST(a_vm_that_dies_is_replaced)
+{
+    struct db_pool p = px_pool("lab", DB_POOL_POOLED, 0, 4, 2, 0, 2);
+    struct db_user alice = px_user("alice", p.id);
+    px_start();
+    px_settle();
+    struct pool_desktop d;
+    struct dp_err err = {0};
+    ck_assert_msg(px_request(alice.id, p.id, &d, &err) == DB_OK, "%s", err.msg);
+    ck_assert_int_eq(pool_mgr_session_event(px_m, d.session_id, POOL_SESSION_CONNECTED, 0, 0, &err),
+                     DB_OK);
+    px_settle();
+    /* A spare dies, and so does alice's desktop. */
+    struct db_vm *ready;
+    size_t n;
+    ck_assert_int_eq(db_vm_list(px_db, p.id, VM_READY, &ready, &n, NULL), DB_OK);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(hv_fake_die(px_hv, ready[0].name), 0);
+    ck_assert_int_eq(hv_fake_die(px_hv, d.vm), 0);
+    nap_ms(250); /* a reconciliation period or two */
+    px_settle();
+    ck_assert_int_eq(px_int("SELECT count(*) FROM audit_events WHERE action = 'vm.state' AND "
+                            "detail LIKE '%QEMU process is gone%'"),
+                     2);
+    /* Her session ended with it; the pool is back at its targets with running VMs. */
+    struct db_session s;
+    ck_assert_int_eq(db_session_get(px_db, d.session_id, &s, NULL), DB_OK);
+    ck_assert_int_eq(s.state, DB_SESSION_ENDED);
+    ck_assert_int_eq(px_count(p.id, VM_READY), 2);
+    ck_assert_int_eq(px_count(p.id, VM_ERROR), 0);
+    ck_assert_int_eq(px_int("SELECT count(*) FROM vms WHERE state NOT IN ('ready', 'stopped')"), 0);
+    for (size_t i = 0; i < n; i++) {
+        struct db_vm vm;
+        if (db_vm_get(px_db, ready[i].name, &vm, NULL) == DB_OK && vm.state == VM_READY)
+            ck_assert(fake_runs(vm.name));
+    }
+    free(ready);
+    /* She asks again and gets a working desktop. */
+    ck_assert_msg(px_request(alice.id, p.id, &d, &err) == DB_OK, "%s", err.msg);
+    ck_assert(fake_runs(d.vm));
+}
+END_TEST
+
+START_TEST(a_personal_vm_that_dies_is_restarted_with_its_disk)
+{
+    struct db_pool p = px_pool("desk", DB_POOL_PERSONAL, 0, 4, 1, 0, 2);
+    struct db_user alice = px_user("alice", p.id);
+    px_start();
+    px_settle();
+    struct pool_desktop d;
+    struct dp_err err = {0};
+    ck_assert_msg(px_request(alice.id, p.id, &d, &err) == DB_OK, "%s", err.msg);
+    ck_assert_int_eq(pool_mgr_session_event(px_m, d.session_id, POOL_SESSION_LOGOFF, 0, 0, &err),
+                     DB_OK);
+    int gen = hv_fake_disk_gen(px_hv, d.vm);
+    ck_assert_int_eq(hv_fake_die(px_hv, d.vm), 0);
+    nap_ms(250);
+    px_settle();
+    struct db_vm vm = px_vm(d.vm);
+    ck_assert_int_eq(vm.assigned_user_id, alice.id);
+    ck_assert_int_eq(hv_fake_disk_gen(px_hv, d.vm), gen); /* her data was not thrown away */
+    ck_assert_msg(px_request(alice.id, p.id, &d, &err) == DB_OK, "%s", err.msg);
+    ck_assert_str_eq(d.vm, vm.name);
+    ck_assert_int_eq(hv_fake_disk_gen(px_hv, d.vm), gen);
+}
+END_TEST
+
+START_TEST(a_restart_leaves_running_desktops_alone)
+{
+    struct db_pool p = px_pool("lab", DB_POOL_POOLED, 0, 4, 2, 0, 2);
+    struct db_user alice = px_user("alice", p.id);
+    px_start();
+    px_settle();
+    struct pool_desktop d;
+    struct dp_err err = {0};
+    ck_assert_msg(px_request(alice.id, p.id, &d, &err) == DB_OK, "%s", err.msg);
+    ck_assert_int_eq(pool_mgr_session_event(px_m, d.session_id, POOL_SESSION_CONNECTED, 0, 0, &err),
+                     DB_OK);
+    px_settle();
+    struct hv_fake_counts before, after;
+    hv_fake_counts(px_hv, &before);
+    pool_mgr_stop(px_m); /* a broker restart: VMs keep running */
+    px_start();
+    px_settle();
+    hv_fake_counts(px_hv, &after);
+    ck_assert_int_eq(after.start, before.start);
+    ck_assert_int_eq(after.kill + after.stop + after.destroy,
+                     before.kill + before.stop + before.destroy);
+    ck_assert_int_eq(px_vm(d.vm).state, VM_IN_USE);
+    struct pool_desktop again;
+    ck_assert_msg(px_request(alice.id, p.id, &again, &err) == DB_OK, "%s", err.msg);
+    ck_assert_str_eq(again.vm, d.vm);
+}
+END_TEST
+
+PX_SUITE("pool_reconcile", a_killed_broker_is_finished_or_undone_at_start,
+         a_vm_that_dies_is_replaced, a_personal_vm_that_dies_is_restarted_with_its_disk,
+         a_restart_leaves_running_desktops_alone)
