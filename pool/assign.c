@@ -245,8 +245,16 @@ int pool_mgr_request_desktop(struct pool_mgr *m, int64_t user_id, int64_t pool_i
             rc = DB_EIO;
             break;
         }
-        if (m->cfg.set_password(m->hv, vm.name, account, out->password, m->cfg.qga_timeout_ms,
-                                &perr) != 0) {
+        /* The guest agent may take seconds: the connection goes back meanwhile, so slow
+         * guests do not hold up other callers. */
+        pm_db_put(m, db);
+        int set = m->cfg.set_password(m->hv, vm.name, account, out->password, m->cfg.qga_timeout_ms,
+                                      &perr);
+        if (!(db = pm_db_get(m, err))) {
+            rc = DB_EIO;
+            break;
+        }
+        if (set != 0) {
             explicit_bzero(out->password, sizeof out->password);
             if (!fresh_claim) {
                 dp_err_set(err, "desktop %s of %s: %s; try again in a moment", vm.name, u.name,

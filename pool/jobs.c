@@ -178,7 +178,7 @@ static void *worker_main(void *arg)
     free(wa);
     struct job_queue *q = &m->jobs;
     struct dp_err err = {0};
-    struct db *db = pm_db_get(m, &err);
+    struct db *db = pm_db_own(m, &err);
     if (!db)
         log_error("pool manager worker %d: %s; its jobs wait for the others", self,
                   dp_err_msg(&err));
@@ -195,7 +195,7 @@ static void *worker_main(void *arg)
         pthread_cond_broadcast(&q->idle_cv);
     }
     pthread_mutex_unlock(&q->mu);
-    pm_db_put(m, db);
+    pm_db_disown(m, db);
     return NULL;
 }
 

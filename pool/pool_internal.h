@@ -92,8 +92,10 @@ struct pool_mgr {
     uint64_t next_reconcile_ms;
 
     pthread_mutex_t db_mu; /* the connection cache */
+    pthread_cond_t db_cv;  /* a borrowed connection came back */
     struct db *idle_db[16];
     int nidle_db;
+    int lent_db; /* connections borrowed by callers of the API, at most POOL_DB_LEND_MAX */
 
     pthread_mutex_t rt_mu; /* the pool_rt list */
     struct pool_rt *rts;
@@ -105,8 +107,16 @@ struct pool_mgr {
 };
 
 /* pool_mgr.c */
+/* Connections for the API's callers are few and reused: a thousand threads each opening
+ * their own would spend their time in sqlite's busy-wait sleeps on the write lock (its
+ * backoff sleeps up to 100 ms), where waiting here for a free one is a mutex hand-over. */
+#define POOL_DB_LEND_MAX 8
+/* Borrows a connection (waits while POOL_DB_LEND_MAX are out); pm_db_put returns it. The
+ * tick thread and the workers hold their own for their whole life (pm_db_own). */
 struct db *pm_db_get(struct pool_mgr *m, struct dp_err *err);
 void pm_db_put(struct pool_mgr *m, struct db *db);
+struct db *pm_db_own(struct pool_mgr *m, struct dp_err *err);
+void pm_db_disown(struct pool_mgr *m, struct db *db);
 /* Pins db's clock to the manager's (a no-op with the real clock). */
 void pm_db_clock(struct pool_mgr *m, struct db *db);
 int64_t pm_now(struct pool_mgr *m);

@@ -56,31 +56,62 @@ void pm_db_clock(struct pool_mgr *m, struct db *db)
     db_set_now(db, m->cfg.now ? m->cfg.now(m->cfg.now_arg) : 0);
 }
 
-struct db *pm_db_get(struct pool_mgr *m, struct dp_err *err)
+static struct db *db_take(struct pool_mgr *m, int lend, struct dp_err *err)
 {
     struct db *db = NULL;
     pthread_mutex_lock(&m->db_mu);
+    while (lend && m->lent_db >= POOL_DB_LEND_MAX)
+        pthread_cond_wait(&m->db_cv, &m->db_mu);
+    m->lent_db += lend;
     if (m->nidle_db > 0)
         db = m->idle_db[--m->nidle_db];
     pthread_mutex_unlock(&m->db_mu);
-    if (!db && db_open(m->cfg.db_path, &db, err) != DB_OK)
+    if (!db && db_open(m->cfg.db_path, &db, err) != DB_OK) {
+        db = NULL;
+        pthread_mutex_lock(&m->db_mu);
+        m->lent_db -= lend;
+        pthread_cond_signal(&m->db_cv);
+        pthread_mutex_unlock(&m->db_mu);
         return NULL;
+    }
     db_set_actor(db, "pool-manager");
     pm_db_clock(m, db);
     return db;
 }
 
-void pm_db_put(struct pool_mgr *m, struct db *db)
+static void db_give(struct pool_mgr *m, struct db *db, int lend)
 {
-    if (!db)
-        return;
     pthread_mutex_lock(&m->db_mu);
-    int cached = m->nidle_db < (int)(sizeof m->idle_db / sizeof m->idle_db[0]);
+    m->lent_db -= lend;
+    int cached = db && m->nidle_db < (int)(sizeof m->idle_db / sizeof m->idle_db[0]);
     if (cached)
         m->idle_db[m->nidle_db++] = db;
+    pthread_cond_signal(&m->db_cv);
     pthread_mutex_unlock(&m->db_mu);
     if (!cached)
         db_close(db);
+}
+
+struct db *pm_db_get(struct pool_mgr *m, struct dp_err *err)
+{
+    return db_take(m, 1, err);
+}
+
+void pm_db_put(struct pool_mgr *m, struct db *db)
+{
+    if (db)
+        db_give(m, db, 1);
+}
+
+struct db *pm_db_own(struct pool_mgr *m, struct dp_err *err)
+{
+    return db_take(m, 0, err);
+}
+
+void pm_db_disown(struct pool_mgr *m, struct db *db)
+{
+    if (db)
+        db_give(m, db, 0);
 }
 
 struct pool_rt *pm_rt(struct pool_mgr *m, int64_t pool_id)
@@ -164,7 +195,7 @@ static void *tick_main(void *arg)
 
         int quiet_before = jobs_idle(m);
         int acted = 0;
-        if (!db && !(db = pm_db_get(m, &err))) {
+        if (!db && !(db = pm_db_own(m, &err))) {
             log_error("pool manager: %s", dp_err_msg(&err));
             dp_err_clear(&err);
         } else {
@@ -177,7 +208,7 @@ static void *tick_main(void *arg)
         pthread_cond_broadcast(&m->tick_cv);
     }
     pthread_mutex_unlock(&m->mu);
-    pm_db_put(m, db);
+    pm_db_disown(m, db);
     return NULL;
 }
 
@@ -238,6 +269,7 @@ struct pool_mgr *pool_mgr_start(const struct pool_mgr_config *cfg, struct dp_err
     pthread_cond_init(&m->kick_cv, NULL);
     pthread_cond_init(&m->tick_cv, NULL);
     pthread_mutex_init(&m->db_mu, NULL);
+    pthread_cond_init(&m->db_cv, NULL);
     pthread_mutex_init(&m->rt_mu, NULL);
     pthread_mutex_init(&m->port_mu, NULL);
     if (m->cfg.hv) {
@@ -308,6 +340,7 @@ void pool_mgr_stop(struct pool_mgr *m)
     pthread_cond_destroy(&m->kick_cv);
     pthread_cond_destroy(&m->tick_cv);
     pthread_mutex_destroy(&m->db_mu);
+    pthread_cond_destroy(&m->db_cv);
     pthread_mutex_destroy(&m->rt_mu);
     pthread_mutex_destroy(&m->port_mu);
     free(m);
