@@ -40,7 +40,12 @@ int listen_unix(struct deskpoold *d, struct dp_err *err)
     memcpy(sa.sun_path, path, strlen(path) + 1);
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", path);
-    if (dp_mkdirs(dirname(dir), 0755, err) != 0)
+    /* The folder must let admin group members reach the socket whatever the daemon's umask;
+     * the socket's own mode and the uid check keep everyone else out. */
+    mode_t old_mask = umask(022);
+    int made = dp_mkdirs(dirname(dir), 0755, err);
+    umask(old_mask);
+    if (made != 0)
         return -1;
     if (socket_alive(&sa)) {
         dp_err_set(err, "another deskpoold answers on %s; stop it first", path);
@@ -53,9 +58,9 @@ int listen_unix(struct deskpoold *d, struct dp_err *err)
         return -1;
     }
     /* Bind with a tight umask, so there is no moment the socket is open to everyone. */
-    mode_t old = umask(0177);
+    old_mask = umask(0177);
     int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
-    umask(old);
+    umask(old_mask);
     if (rc != 0 || listen(fd, 128) != 0) {
         dp_err_errno(err, "cannot listen on %s", path);
         close(fd);

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -125,6 +126,8 @@ int main(int argc, char **argv)
         return 0;
     }
     d->foreground = foreground;
+    /* The store holds password hashes: nothing the broker makes is for everyone to read. */
+    umask(027);
     dp_log_init("deskpoold", d->cfg.log_level, d->cfg.syslog);
     int ready_fd = foreground ? -1 : daemonize();
     int pid_fd = pidfile_open(d->cfg.pidfile, &err);

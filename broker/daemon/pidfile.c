@@ -10,13 +10,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int pidfile_open(const char *path, struct dp_err *err)
 {
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", path);
-    if (dp_mkdirs(dirname(dir), 0755, err) != 0)
+    /* Often the socket's folder too (/run/deskpool): admin group members must reach it. */
+    mode_t old_mask = umask(022);
+    int made = dp_mkdirs(dirname(dir), 0755, err);
+    umask(old_mask);
+    if (made != 0)
         return -1;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
