@@ -120,6 +120,11 @@ void api_desktops_request(struct api_req *r);
 
 void api_login(struct api_req *r);
 
+void api_gateway_ntlm_hash(struct api_req *r);
+void api_gateway_login_result(struct api_req *r);
+void api_gateway_session_event(struct api_req *r);
+void api_gateway_token_redeem(struct api_req *r);
+
 /* JSON of one VM, shared by /vms and /pools/NAME. */
 struct db_vm;
 json_t *api_vm_json(const struct db_vm *vm);

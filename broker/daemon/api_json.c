@@ -2,6 +2,7 @@
 /* Request bodies: size limit, one JSON object, declared fields only. */
 #include "api_json.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,6 +91,12 @@ static int check_one(json_t *v, struct api_field *f, char *msg, size_t cap)
         }
         return 0;
     }
+    case AJ_COUNT:
+        if (!json_is_integer(v) || json_integer_value(v) < 0) {
+            snprintf(msg, cap, "field \"%s\" must be a whole number, 0 or more", f->name);
+            return 400;
+        }
+        return 0;
     case AJ_BOOL:
         if (!json_is_boolean(v)) {
             snprintf(msg, cap, "field \"%s\" must be true or false", f->name);
@@ -139,6 +146,8 @@ int api_json_fields(json_t *obj, struct api_field *fields, size_t n, char *msg, 
             snprintf(f->out, f->cap, "%s", json_string_value(val));
         else if (f->type == AJ_INT)
             *(int *)f->out = (int)json_integer_value(val);
+        else if (f->type == AJ_COUNT)
+            *(int64_t *)f->out = (int64_t)json_integer_value(val);
         else
             *(int *)f->out = json_is_true(val);
     }

@@ -23,6 +23,7 @@ enum api_jtype {
     AJ_STRING, /* out: char[cap]; a string of at most cap - 1 bytes */
     AJ_INT,    /* out: int; an integer in [min, max] */
     AJ_BOOL,   /* out: int; true or false */
+    AJ_COUNT,  /* out: int64_t; an integer from 0 to INT64_MAX (byte counters) */
 };
 
 struct api_field {
@@ -47,6 +48,10 @@ struct api_field {
 #define API_BOOL(name, req, ptr)                                                                   \
     {                                                                                              \
         (name), AJ_BOOL, (req), (ptr), 0, 0, 0, 0                                                  \
+    }
+#define API_COUNT(name, req, ptr)                                                                  \
+    {                                                                                              \
+        (name), AJ_COUNT, (req), (ptr), 0, 0, 0, 0                                                 \
     }
 
 /*

@@ -69,6 +69,10 @@ static const struct route routes[] = {
     {GET, "/events", api_events_list, A_ADMIN},
     {POST, "/desktops/request", api_desktops_request, A_ADMIN | A_GATEWAY},
     {POST, "/login", api_login, A_ANON},
+    {POST, "/gateway/ntlm-hash", api_gateway_ntlm_hash, A_GATEWAY},
+    {POST, "/gateway/login-result", api_gateway_login_result, A_GATEWAY},
+    {POST, "/gateway/sessions/*/event", api_gateway_session_event, A_GATEWAY},
+    {POST, "/gateway/tokens/redeem", api_gateway_token_redeem, A_GATEWAY},
 };
 
 #define PREFIX "/api/v1"

@@ -105,6 +105,7 @@ pass "first start made gateway key, TLS key (0600) and a 2048-bit self-signed ce
 
 api GET /status
 expect 200 '"version":"' '"mem_total_mb":' '"sessions_live":0'
+KEY=$(cat "$T/state/gateway.key")
 
 # --- templates -----------------------------------------------------------------------------
 qemu-img create -q -f qcow2 "$T/img.qcow2" 64M
@@ -247,6 +248,14 @@ PW=$(j .password)
 grep -qF "$PW" "$T/log" && fail "the one-time password reached the log"
 api GET /vms/desk-001
 expect 200 '"user":"alice"'
+https POST "/gateway/sessions/$SID/event" '{"event":"connected","bytes_in":10,"bytes_out":20}' "$KEY"
+expect 204
+api GET /vms/desk-001
+expect 200 '"state":"in_use"'
+https POST "/gateway/sessions/$SID/event" '{"event":"paused"}' "$KEY"
+expect_error 400 bad_request '"event'
+https POST /gateway/sessions/999999/event '{"event":"logoff"}' "$KEY"
+expect_error 404 not_found
 api GET /vms
 expect 200 '"name":"desk-001"'
 api GET "/sessions?live=1"
@@ -324,7 +333,6 @@ expect_error 404 not_found
 pass "bad input: malformed 400, unknown field 400, oversize 413, unknown path 404, wrong method 405, non-admin uid 403 (nothing changed)"
 
 # --- HTTPS: users log in, gateways present the key ----------------------------------------
-KEY=$(cat "$T/state/gateway.key")
 https GET /status
 expect_error 401 unauthenticated
 https GET /status "" "not-the-key"
@@ -345,7 +353,30 @@ https GET /status "" "$TOKEN"
 expect_error 403 forbidden
 api GET /users/alice
 expect 200 '"failed_logins":0'
-pass "HTTPS: 401 without or with a wrong key, gateway key 200, login gives a token, admin calls 403 over HTTPS"
+# The gateway's own calls.
+https POST /gateway/ntlm-hash '{"user":"alice","domain":"CORP"}' "$KEY"
+expect 200 "\"ntowfv2\":\"$(winpr-hash -u alice -p Secret-3 -d CORP -v 2)\""
+https POST /gateway/ntlm-hash '{"user":"alice","domain":"CORP"}'
+expect_error 401 unauthenticated
+https POST /gateway/ntlm-hash '{"user":"mallory","domain":"CORP"}' "$KEY"
+expect_error 404 not_found
+api PATCH /users/bob '{"enabled":false}'
+https POST /gateway/ntlm-hash '{"user":"bob","domain":"CORP"}' "$KEY"
+expect_error 403 forbidden 'disabled'
+api PATCH /users/bob '{"enabled":true}'
+https POST /gateway/login-result '{"user":"bob","ok":false,"client_addr":"192.0.2.9"}' "$KEY"
+expect 204
+api GET /users/bob
+expect 200 '"failed_logins":1'
+https POST /gateway/login-result '{"user":"bob","ok":true}' "$KEY"
+expect 204
+api GET /users/bob
+expect 200 '"failed_logins":0'
+https POST /gateway/login-result '{"user":"mallory","ok":false}' "$KEY"
+expect 204
+https POST /gateway/tokens/redeem '{"token":"forged-token-forged-token-forged-token-1234"}' "$KEY"
+expect_error 403 forbidden
+pass "HTTPS: 401 without or with a wrong key, gateway key 200, login gives a token, admin calls 403 over HTTPS; gateway NTLM hash (= winpr-hash), login results counted, forged token 403"
 
 # --- the store survives kill -9 -------------------------------------------------------------
 kill -9 "$DPID"

@@ -134,6 +134,22 @@ START_TEST(a_call_without_fields_refuses_any_key)
 }
 END_TEST
 
+START_TEST(byte_counters_take_64_bits_but_not_negatives)
+{
+    int64_t in = -1;
+    struct api_field f[] = {API_COUNT("bytes_in", 1, &in)};
+    json_t *j;
+    ck_assert_int_eq(body("{\"bytes_in\":8589934592}", &j), 0);
+    ck_assert_int_eq(api_json_fields(j, f, 1, msg, sizeof msg), 0);
+    ck_assert(in == 8589934592LL);
+    json_decref(j);
+    ck_assert_int_eq(body("{\"bytes_in\":-5}", &j), 0);
+    ck_assert_int_eq(api_json_fields(j, f, 1, msg, sizeof msg), 400);
+    ck_assert_msg(strstr(msg, "\"bytes_in\"") && strstr(msg, "0 or more"), "%s", msg);
+    json_decref(j);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("broker_api_json");
@@ -144,6 +160,7 @@ int main(void)
     tcase_add_test(t, good_fields_are_written_and_flagged);
     tcase_add_test(t, each_refusal_names_the_field_and_changes_nothing);
     tcase_add_test(t, a_call_without_fields_refuses_any_key);
+    tcase_add_test(t, byte_counters_take_64_bits_but_not_negatives);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
