@@ -35,6 +35,12 @@ struct hv_vm_spec {
     enum hv_accel accel;     /* default auto */
     char incoming[PATH_MAX]; /* optional: migration state file to restore (instant clones) */
     int has_rdp;             /* the guest serves RDP: readiness also needs an X.224 answer */
+    /* Instant clones (see hv/instant.h). A restored guest must see the NIC it was saved
+     * with, so clones carry their parent's MAC instead of one derived from their name. */
+    char mac[18];            /* optional "52:54:00:xx:xx:xx"; empty = derived from name */
+    char mem_file[PATH_MAX]; /* optional: guest RAM is this file (memory-backend-file) */
+    int mem_shared;          /* mem_file mapped shared (a parent writes its RAM into it) or
+                                private (clones read it copy-on-write, never write it) */
 };
 
 enum hv_vm_state {
@@ -62,6 +68,9 @@ struct hv_vm_paths {
     char serial[PATH_MAX];
     char pidfile[PATH_MAX];
     char spec[PATH_MAX];
+    /* Present while an instant clone's overlay is untouched: only then may a start restore
+     * the parent's RAM onto it (restoring onto a disk that has run would corrupt it). */
+    char restore_marker[PATH_MAX];
 };
 
 struct hv;
@@ -94,10 +103,13 @@ struct hv {
     char state_dir[PATH_MAX]; /* VMs live in state_dir/vms/NAME/ */
     char qemu[PATH_MAX];      /* qemu-system-x86_64 binary */
     char qemu_img[PATH_MAX];  /* qemu-img binary */
+    char qemu_version[64];    /* "7.2.22", filled on first use by hv_qemu_version() */
 };
 
 /* Opens the QEMU driver on a state directory (created if missing). */
 struct hv *hv_qemu_open(const char *state_dir, struct dp_err *err);
+/* The QEMU version ("7.2.22") of hv->qemu, asked once and cached in hv->qemu_version. */
+const char *hv_qemu_version(struct hv *hv, struct dp_err *err);
 
 /* Accelerator: "auto|kvm|tcg" parsing, and what auto resolves to on this host. */
 int hv_accel_parse(const char *s, enum hv_accel *out);

@@ -45,17 +45,25 @@ static int check_path(const char *what, const char *path, struct dp_err *err)
 }
 
 /* A stable locally administered MAC per VM name, so a bridged VM keeps its DHCP lease. */
-static void mac_for(const char *name, unsigned char mac[6])
+void qemu_mac_for(const char *name, char out[18])
 {
     unsigned h = 2166136261u;
     for (const char *p = name; *p; p++)
         h = (h ^ (unsigned char)*p) * 16777619u;
-    mac[0] = 0x52;
-    mac[1] = 0x54;
-    mac[2] = 0x00;
-    mac[3] = (unsigned char)(h >> 16);
-    mac[4] = (unsigned char)(h >> 8);
-    mac[5] = (unsigned char)h;
+    snprintf(out, 18, "52:54:00:%02x:%02x:%02x", (h >> 16) & 0xffu, (h >> 8) & 0xffu, h & 0xffu);
+}
+
+int qemu_mac_valid(const char *mac)
+{
+    if (strlen(mac) != 17)
+        return 0;
+    for (int i = 0; i < 17; i++) {
+        char c = mac[i];
+        int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (i % 3 == 2 ? c != ':' : !hex)
+            return 0;
+    }
+    return 1;
 }
 
 int qemu_argv_build(struct qemu_argv *a, const char *qemu, const struct hv_vm_spec *spec,
@@ -63,8 +71,14 @@ int qemu_argv_build(struct qemu_argv *a, const char *qemu, const struct hv_vm_sp
 {
     memset(a, 0, sizeof *a);
     if (check_path("VM folder", p->dir, err) || check_path("kernel", spec->kernel, err) ||
-        check_path("initrd", spec->initrd, err) || check_path("state", spec->incoming, err))
+        check_path("initrd", spec->initrd, err) || check_path("state", spec->incoming, err) ||
+        check_path("memory file", spec->mem_file, err))
         return -1;
+    if (spec->mac[0] && !qemu_mac_valid(spec->mac)) {
+        dp_err_set(err, "VM %s: MAC address \"%s\" is not of the form 52:54:00:12:34:56",
+                   spec->name, spec->mac);
+        return -1;
+    }
     if (spec->net == HV_NET_BRIDGE && (spec->bridge[0] == '\0' || strchr(spec->bridge, ','))) {
         dp_err_set(err, "VM %s: bridge network needs a bridge name without commas", spec->name);
         return -1;
@@ -73,7 +87,16 @@ int qemu_argv_build(struct qemu_argv *a, const char *qemu, const struct hv_vm_sp
     rc |= add(a, err, "%s", qemu);
     rc |= add(a, err, "-name") | add(a, err, "guest=%s,debug-threads=off", spec->name);
     rc |= add(a, err, "-nodefaults") | add(a, err, "-no-user-config");
-    rc |= add(a, err, "-machine") | add(a, err, "pc");
+    if (spec->mem_file[0]) {
+        /* Guest RAM in a file: a parent maps it shared so its RAM lands there; clones map
+         * it private, so they share its pages in the page cache until they write them. */
+        rc |= add(a, err, "-object") |
+              add(a, err, "memory-backend-file,id=ram0,size=%dM,mem-path=%s,share=%s",
+                  spec->memory_mb, spec->mem_file, spec->mem_shared ? "on" : "off");
+        rc |= add(a, err, "-machine") | add(a, err, "pc,memory-backend=ram0");
+    } else {
+        rc |= add(a, err, "-machine") | add(a, err, "pc");
+    }
     /* A smaller translation cache trims ~50 MB of RSS per VM under TCG at little cost. */
     rc |=
         add(a, err, "-accel") | add(a, err, "%s", accel == HV_ACCEL_KVM ? "kvm" : "tcg,tb-size=32");
@@ -102,11 +125,12 @@ int qemu_argv_build(struct qemu_argv *a, const char *qemu, const struct hv_vm_sp
     } else {
         rc |= add(a, err, "-netdev") | add(a, err, "bridge,id=n0,br=%s", spec->bridge);
     }
-    unsigned char mac[6];
-    mac_for(spec->name, mac);
-    rc |= add(a, err, "-device") |
-          add(a, err, "virtio-net-pci,netdev=n0,mac=%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-              mac[2], mac[3], mac[4], mac[5]);
+    char mac[18];
+    if (spec->mac[0])
+        snprintf(mac, sizeof mac, "%s", spec->mac);
+    else
+        qemu_mac_for(spec->name, mac);
+    rc |= add(a, err, "-device") | add(a, err, "virtio-net-pci,netdev=n0,mac=%s", mac);
     if (spec->kernel[0]) {
         rc |= add(a, err, "-kernel") | add(a, err, "%s", spec->kernel);
         if (spec->initrd[0])
@@ -114,7 +138,12 @@ int qemu_argv_build(struct qemu_argv *a, const char *qemu, const struct hv_vm_sp
         if (spec->append[0])
             rc |= add(a, err, "-append") | add(a, err, "%s", spec->append);
     }
-    if (spec->incoming[0])
+    /* With RAM in a file the state holds no RAM pages, only with x-ignore-shared set on both
+     * sides; QEMU 7.2 has no command-line switch for it, so the restore is deferred until
+     * it is set over QMP (hv/restore.h). */
+    if (spec->incoming[0] && spec->mem_file[0])
+        rc |= add(a, err, "-incoming") | add(a, err, "defer");
+    else if (spec->incoming[0])
         rc |= add(a, err, "-incoming") | add(a, err, "exec:cat %s", spec->incoming);
     return rc ? -1 : 0;
 }

@@ -24,4 +24,9 @@ struct qemu_argv {
 int qemu_argv_build(struct qemu_argv *a, const char *qemu, const struct hv_vm_spec *spec,
                     const struct hv_vm_paths *paths, enum hv_accel accel, struct dp_err *err);
 
+/* The MAC a VM gets when its spec names none: hashed from its name, 52:54:00:xx:xx:xx. */
+void qemu_mac_for(const char *name, char out[18]);
+/* True for "xx:xx:xx:xx:xx:xx" in hex (nothing QEMU's option parser could misread). */
+int qemu_mac_valid(const char *mac);
+
 #endif

@@ -13,6 +13,7 @@
 #include "proc.h"
 #include "qemu_argv.h"
 #include "qmp.h"
+#include "restore.h"
 #include "spec_json.h"
 
 #include <dirent.h>
@@ -46,6 +47,7 @@ static int vm_paths(struct hv *hv, const char *name, struct hv_vm_paths *p, stru
     snprintf(p->serial, sizeof p->serial, "%s/serial.log", p->dir);
     snprintf(p->pidfile, sizeof p->pidfile, "%s/qemu.pid", p->dir);
     snprintf(p->spec, sizeof p->spec, "%s/spec.json", p->dir);
+    snprintf(p->restore_marker, sizeof p->restore_marker, "%s/restore.pending", p->dir);
     /* Unix socket paths are limited to sun_path (108 bytes); QEMU would fail obscurely. */
     if (n < 0 || strlen(p->qmp) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
         dp_err_set(err,
@@ -93,7 +95,8 @@ static int qemu_define(struct hv *hv, const struct hv_vm_spec *spec, struct dp_e
     if (dp_mkdirs(p.dir, 0750, err) != 0)
         return -1;
     if (overlay_create(hv->qemu_img, spec->base, p.disk, err) != 0 ||
-        hv_spec_save(spec, p.spec, err) != 0) {
+        hv_spec_save(spec, p.spec, err) != 0 ||
+        (spec->incoming[0] && dp_write_file_atomic(p.restore_marker, "", 0, 0644, err) != 0)) {
         dp_remove_tree(p.dir, NULL); /* leave no stray folder or overlay behind */
         return -1;
     }
@@ -153,6 +156,14 @@ static int qemu_start(struct hv *hv, const char *name, struct dp_err *err)
     }
     if (spec.net == HV_NET_USER && spec.rdp_port > 0 && port_free(spec.rdp_port, name, err) != 0)
         return -1;
+    /* An instant clone restores only onto the overlay it was cloned with; once that has run
+     * (or a restore was abandoned) the parent's RAM no longer matches it: boot cold. */
+    int restore = spec.incoming[0] && dp_path_exists(p.restore_marker);
+    if (spec.incoming[0] && !restore) {
+        log_info("VM %s: its disk has run since it was cloned; cold boot instead of restore", name);
+        spec.incoming[0] = '\0';
+        spec.mem_file[0] = '\0';
+    }
     /* Stale runtime files from a VM that died would confuse the next attach. */
     unlink(p.pidfile);
     unlink(p.qmp);
@@ -180,8 +191,18 @@ static int qemu_start(struct hv *hv, const char *name, struct dp_err *err)
         }
         return -1;
     }
-    log_info("VM %s started (pid %d, accel %s)", name, proc_read_pidfile(p.pidfile),
-             hv_accel_name(accel));
+    if (restore) {
+        unlink(p.restore_marker); /* from now on the overlay may change */
+        if (spec.mem_file[0] && hv_restore_begin(p.qmp, spec.incoming, QMP_TIMEOUT_MS, err) != 0) {
+            int pid = proc_read_pidfile(p.pidfile);
+            if (pid && proc_alive_with(pid, p.qmp))
+                kill(pid, SIGKILL);
+            unlink(p.pidfile);
+            return -1;
+        }
+    }
+    log_info("VM %s started (pid %d, accel %s%s)", name, proc_read_pidfile(p.pidfile),
+             hv_accel_name(accel), restore ? ", restoring saved state" : "");
     return 0;
 }
 
@@ -294,6 +315,9 @@ static int qemu_reset_disk(struct hv *hv, const char *name, struct dp_err *err)
         unlink(fresh);
         return -1;
     }
+    /* A fresh overlay is again the disk the parent's state was saved with. */
+    if (spec.incoming[0])
+        return dp_write_file_atomic(p.restore_marker, "", 0, 0644, err);
     return 0;
 }
 

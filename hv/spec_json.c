@@ -4,6 +4,7 @@
 
 #include "err.h"
 #include "files.h"
+#include "qemu_argv.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -12,12 +13,14 @@
 int hv_spec_save(const struct hv_vm_spec *spec, const char *path, struct dp_err *err)
 {
     json_t *o =
-        json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:s, s:s, s:s, s:b}", "name",
-                  spec->name, "vcpus", spec->vcpus, "memory_mb", spec->memory_mb, "base",
+        json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:s, s:s, s:s, s:b, s:s, "
+                  "s:s, s:b}",
+                  "name", spec->name, "vcpus", spec->vcpus, "memory_mb", spec->memory_mb, "base",
                   spec->base, "kernel", spec->kernel, "initrd", spec->initrd, "append",
                   spec->append, "net", spec->net == HV_NET_BRIDGE ? "bridge" : "user", "rdp_port",
                   spec->rdp_port, "restrict", spec->restrict_net, "bridge", spec->bridge, "accel",
-                  hv_accel_name(spec->accel), "incoming", spec->incoming, "has_rdp", spec->has_rdp);
+                  hv_accel_name(spec->accel), "incoming", spec->incoming, "has_rdp", spec->has_rdp,
+                  "mac", spec->mac, "mem_file", spec->mem_file, "mem_shared", spec->mem_shared);
     if (!o) {
         dp_err_set(err, "cannot encode the spec of VM %s", spec->name);
         return -1;
@@ -69,8 +72,11 @@ int hv_spec_load(struct hv_vm_spec *spec, const char *path, struct dp_err *err)
         copy_str(spec->initrd, sizeof spec->initrd, o, "initrd", path, err) ||
         copy_str(spec->append, sizeof spec->append, o, "append", path, err) ||
         copy_str(spec->bridge, sizeof spec->bridge, o, "bridge", path, err) ||
-        copy_str(spec->incoming, sizeof spec->incoming, o, "incoming", path, err))
+        copy_str(spec->incoming, sizeof spec->incoming, o, "incoming", path, err) ||
+        copy_str(spec->mac, sizeof spec->mac, o, "mac", path, err) ||
+        copy_str(spec->mem_file, sizeof spec->mem_file, o, "mem_file", path, err))
         goto out;
+    spec->mem_shared = json_is_true(json_object_get(o, "mem_shared"));
     spec->vcpus = (int)json_integer_value(json_object_get(o, "vcpus"));
     spec->memory_mb = (int)json_integer_value(json_object_get(o, "memory_mb"));
     spec->rdp_port = (int)json_integer_value(json_object_get(o, "rdp_port"));
@@ -80,9 +86,10 @@ int hv_spec_load(struct hv_vm_spec *spec, const char *path, struct dp_err *err)
     if (!accel || hv_accel_parse(accel, &spec->accel) != 0)
         spec->accel = HV_ACCEL_AUTO;
     if (!hv_name_valid(spec->name) || spec->vcpus < 1 || spec->memory_mb < 16 ||
-        spec->rdp_port < 0 || spec->rdp_port > 65535) {
+        spec->rdp_port < 0 || spec->rdp_port > 65535 ||
+        (spec->mac[0] && !qemu_mac_valid(spec->mac))) {
         dp_err_set(err,
-                   "VM spec %s has invalid values (name, vcpus, memory or port); recreate "
+                   "VM spec %s has invalid values (name, vcpus, memory, port or MAC); recreate "
                    "the VM",
                    path);
         goto out;

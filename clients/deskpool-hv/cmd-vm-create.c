@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* vm create NAME --template T[:V]: a VM whose disk is a differencing disk on the template. */
+/*
+ * vm create NAME --template T[:V] [--clone boot|instant]: a VM whose disk is a differencing
+ * disk on the template (boot), or an instant clone of the template version's parent, which
+ * is built first if missing (instant; falls back to boot with the reason printed).
+ */
 #include "cmd.h"
 #include "files.h"
+#include "instant.h"
+#include "parent.h"
 #include "store.h"
 
 #include <getopt.h>
@@ -40,14 +46,14 @@ static int pick_port(struct hv *hv)
 static int exec_vm_create(struct cmd_ctx *ctx, int argc, char **argv)
 {
     extern const struct cmd_entry cmd_vm_create_entry;
-    static const struct option opts[] = {{"template", 1, 0, 't'}, {"rdp-port", 1, 0, 'p'},
-                                         {"memory", 1, 0, 'm'},   {"vcpus", 1, 0, 'c'},
-                                         {"bridge", 1, 0, 'b'},   {"no-restrict", 0, 0, 'n'},
-                                         {"accel", 1, 0, 'a'},    {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"template", 1, 0, 't'}, {"rdp-port", 1, 0, 'p'}, {"memory", 1, 0, 'm'},
+        {"vcpus", 1, 0, 'c'},    {"bridge", 1, 0, 'b'},   {"no-restrict", 0, 0, 'n'},
+        {"accel", 1, 0, 'a'},    {"clone", 1, 0, 'k'},    {0, 0, 0, 0}};
     const char *tref = NULL, *port = "auto";
     struct hv_vm_spec spec;
     hv_spec_init(&spec);
-    int memory = 0, vcpus = 0, c;
+    int memory = 0, vcpus = 0, instant = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -73,6 +79,11 @@ static int exec_vm_create(struct cmd_ctx *ctx, int argc, char **argv)
         case 'a':
             if (hv_accel_parse(optarg, &spec.accel) != 0)
                 return cmd_usage(&cmd_vm_create_entry);
+            break;
+        case 'k':
+            if (strcmp(optarg, "instant") != 0 && strcmp(optarg, "boot") != 0)
+                return cmd_usage(&cmd_vm_create_entry);
+            instant = strcmp(optarg, "instant") == 0;
             break;
         default:
             return cmd_usage(&cmd_vm_create_entry);
@@ -101,9 +112,21 @@ static int exec_vm_create(struct cmd_ctx *ctx, int argc, char **argv)
             return cmd_fail(&err);
         }
     }
-    if (ctx->hv->ops->define(ctx->hv, &spec, &err) != 0)
+    char why[1024] = "";
+    if (instant) {
+        struct hv_parent par;
+        struct dp_err perr = {0};
+        int have = hv_parent_ensure(ctx->hv, &v, 0, &par, &perr) == 0;
+        if (hv_instant_define(ctx->hv, &spec, have ? par.dir : NULL, why, sizeof why, &err) != 0)
+            return cmd_fail(&err);
+        if (!have)
+            snprintf(why, sizeof why, "%s", dp_err_msg(&perr));
+    } else if (ctx->hv->ops->define(ctx->hv, &spec, &err) != 0) {
         return cmd_fail(&err);
+    }
     printf("VM %s created on template %s:%d", spec.name, v.name, v.version);
+    if (instant)
+        printf(why[0] ? ", to boot (no instant clone: %s)" : ", as an instant clone", why);
     if (spec.rdp_port)
         printf(", RDP forwarded from 127.0.0.1:%d", spec.rdp_port);
     printf("\n");
@@ -113,5 +136,7 @@ static int exec_vm_create(struct cmd_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_vm_create_entry = {
     "vm create",
     "NAME --template T[:V] [--rdp-port N|auto] [--memory MB] [--vcpus N] [--bridge BR] "
-    "[--no-restrict] [--accel auto|kvm|tcg]",
-    "define a VM whose disk is a qcow2 differencing disk on a template version", exec_vm_create};
+    "[--no-restrict] [--accel auto|kvm|tcg] [--clone boot|instant]",
+    "define a VM whose disk is a qcow2 differencing disk on a template version (instant: "
+    "restored from the version's saved parent)",
+    exec_vm_create};

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* vm start NAME [--wait SEC]: start, and optionally wait until ready (else leave it off). */
+/*
+ * vm start NAME [--wait SEC]: start, and optionally wait until ready (else leave it off).
+ * An instant clone is always started to ready: restored from its parent (or booted when it
+ * cannot be), then personalised.
+ */
 #include "cmd.h"
+#include "instant.h"
 #include "qga.h"
 #include "ready.h"
 
@@ -39,8 +44,23 @@ static int exec_vm_start(struct cmd_ctx *ctx, int argc, char **argv)
     const char *name = argv[optind];
     struct dp_err err = {0};
     struct hv_vm_spec spec;
-    if (ctx->hv->ops->attach(ctx->hv, name, &spec, &err) != 0 ||
-        ctx->hv->ops->start(ctx->hv, name, &err) != 0)
+    if (ctx->hv->ops->attach(ctx->hv, name, &spec, &err) != 0)
+        return cmd_fail(&err);
+    if (spec.incoming[0]) {
+        struct hv_instant_result res;
+        if (hv_instant_start(ctx->hv, name, NULL, (wait_s > 0 ? wait_s : 120) * 1000, &res, &err) !=
+            0) {
+            fprintf(stderr, "deskpool-hv: %s; the VM was stopped\n", dp_err_msg(&err));
+            return 1;
+        }
+        if (res.restored)
+            printf("VM %s ready in %d ms (restored from its parent in %d ms)\n", name, res.ready_ms,
+                   res.restore_ms);
+        else
+            printf("VM %s ready in %d ms (cold boot: %s)\n", name, res.ready_ms, res.fallback);
+        return 0;
+    }
+    if (ctx->hv->ops->start(ctx->hv, name, &err) != 0)
         return cmd_fail(&err);
     if (wait_s <= 0) {
         printf("VM %s started\n", name);
