@@ -110,6 +110,8 @@ static const char *what_differs(const char *line)
         return "accelerator differs";
     if (strncmp(line, "-device ", 8) == 0)
         return "device set differs";
+    if (strncmp(line, "-object memory-backend", 22) == 0)
+        return "memory backend differs";
     return "guest hardware differs";
 }
 
