@@ -19,7 +19,7 @@ trap 'for v in $("$HV" --state "$STATE" vm list 2>/dev/null | awk "/^bench-/{pri
 now_ns() { date +%s%N; }
 # median of the numbers on stdin
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-ms_since() { echo "scale=2; ($(now_ns) - $1) / 1000000" | bc; }
+ms_since() { awk -v a="$(now_ns)" -v b="$1" 'BEGIN{printf "%.2f", (a-b)/1000000}'; }
 
 echo "bench: preparing bases (64 MiB and 2 GiB of real data)" >&2
 for size in 64 2048; do
@@ -76,9 +76,9 @@ cat >"$OUT" <<JSON
   "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
   "host": {"cores": $(nproc), "qemu": "$(qemu-system-x86_64 --version | head -1 | awk '{print $4}')", "accel": "tcg"},
   "overlay_create_ms": {"base_64MiB": $ovl64, "base_2GiB": $ovl2g,
-                        "ratio_2GiB_over_64MiB": $(echo "scale=2; $ovl2g / $ovl64" | bc)},
+                        "ratio_2GiB_over_64MiB": $(awk -v a="$ovl2g" -v b="$ovl64" 'BEGIN{printf "%.2f", a/b}')},
   "full_copy_2GiB_ms": $copy2g,
-  "ratio_full_copy_over_overlay_2GiB": $(echo "scale=1; $copy2g / $ovl2g" | bc),
+  "ratio_full_copy_over_overlay_2GiB": $(awk -v a="$copy2g" -v b="$ovl2g" 'BEGIN{printf "%.1f", a/b}'),
   "cold_boot_to_ready_ms": {"median": $boot, "runs": [$(IFS=,; echo "${boots[*]}")],
                             "ready_means": "$([ "$rdp" -gt 0 ] && echo "guest-ping + X.224 Connection Confirm" || echo "guest-ping")"},
   "ready_desktop_rss_kib": $rss_kb
