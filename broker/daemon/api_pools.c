@@ -182,6 +182,7 @@ void api_pools_create(struct api_req *r)
     }
     snprintf(p.name, sizeof p.name, "%s", b.name);
     snprintf(p.template_name, sizeof p.template_name, "%s", b.template_name);
+    /* The name first: a taken name is a 409 even when the new pool would not fit either. */
     struct db_pool existing;
     if (db_pool_get(r->d->db, p.name, &existing, NULL) == DB_OK) {
         api_reply_error(r, 409, "pool \"%s\" exists; pick another name or change it with PATCH",

@@ -200,16 +200,20 @@ void api_templates_build_tiny(struct api_req *r)
 void api_templates_delete(struct api_req *r)
 {
     struct dp_err err = {0};
+    struct db_template t;
     db_set_actor(r->d->db, r->actor);
-    int rc = db_template_delete(r->d->db, r->caps[0], &err);
+    /* Names are case-insensitive in the store; the folder has the stored spelling. */
+    int rc = db_template_get(r->d->db, r->caps[0], &t, &err);
+    if (rc == DB_OK)
+        rc = db_template_delete(r->d->db, t.name, &err);
     if (rc != DB_OK) {
         api_reply_db(r, rc, &err);
         return;
     }
     /* The store refused while any VM's disk was backed by it, so the files are unused. */
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/templates/%s", r->d->cfg.state_dir, r->caps[0]);
+    snprintf(dir, sizeof dir, "%s/templates/%s", r->d->cfg.state_dir, t.name);
     if (dp_remove_tree(dir, &err) != 0)
-        log_warn("template \"%s\" deleted, but its files stay: %s", r->caps[0], dp_err_msg(&err));
+        log_warn("template \"%s\" deleted, but its files stay: %s", t.name, dp_err_msg(&err));
     api_reply_json(r, 204, NULL);
 }

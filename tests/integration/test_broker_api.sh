@@ -121,12 +121,26 @@ api POST /templates "{\"name\":\"t2\",\"image\":\"$T/missing.qcow2\"}"
 expect_error 400 bad_request 'missing.qcow2'
 api GET /templates/t2
 expect_error 404 not_found
+api POST /templates "{\"name\":\"Bad Name\",\"image\":\"$T/img.qcow2\"}"
+expect_error 400 bad_request 'name'
+api POST /templates "{\"name\":\"Caps\",\"image\":\"$T/img.qcow2\"}"
+expect_error 400 bad_request 'a-z'
+api GET /templates/Caps
+expect_error 404 not_found
+api POST /templates "{\"name\":\"scratch\",\"image\":\"$T/img.qcow2\"}"
+expect 201 '"name":"scratch"'
+[ -d "$T/state/templates/scratch" ] || fail "no template folder for scratch"
+api DELETE /templates/scratch
+expect 204
+[ -e "$T/state/templates/scratch" ] && fail "template folder left after delete"
+api GET /templates/scratch
+expect_error 404 not_found
 ensure_tiny
 mkdir -p "$T/state/cache"
 cp -al "$STATE/cache/tiny" "$T/state/cache/tiny" # the shared build cache: seconds, not minutes
 api POST /templates/tiny/build
 expect 201 '"name":"tiny"' '"has_rdp":true'
-pass "templates: import, list, show, tiny build; unknown 404, missing image 400 (no template left)"
+pass "templates: import, list, show, delete (with its files), tiny build; unknown 404, missing image 400 (no template left)"
 
 # --- pools ---------------------------------------------------------------------------------
 api POST /pools '{"name":"lab","template":"t1","type":"pooled","max":2,"spare":0}'
