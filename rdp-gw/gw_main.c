@@ -59,14 +59,18 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /* Certificate paths default to the state folder; generated there on first start. */
-static int prepare_tls(struct gw_config *cfg, int create, struct dp_err *err)
+static int prepare_tls(struct gw_config *cfg, int create, int *pending, struct dp_err *err)
 {
+    int defaults = !cfg->cert_file[0] && !cfg->key_file[0];
     if (!cfg->cert_file[0])
         snprintf(cfg->cert_file, sizeof cfg->cert_file, "%s/tls.crt", cfg->state_dir);
     if (!cfg->key_file[0])
         snprintf(cfg->key_file, sizeof cfg->key_file, "%s/tls.key", cfg->state_dir);
-    if (!create)
+    if (!create) {
+        /* --check-config before the first start: the pair does not exist yet. */
+        *pending = defaults && !(dp_path_exists(cfg->cert_file) && dp_path_exists(cfg->key_file));
         return 0;
+    }
     if (dp_mkdirs(cfg->state_dir, 0700, err) < 0)
         return -1;
     int made = gw_tls_ensure_cert(cfg->cert_file, cfg->key_file, "deskpool-gw", err);
@@ -140,9 +144,17 @@ int main(int argc, char **argv)
 
     static struct gw_ctx ctx;
     ctx.cfg = &cfg;
-    if (prepare_tls(&cfg, !check, &err) < 0 ||
-        !(ctx.front_ssl = gw_tls_server_ctx(cfg.cert_file, cfg.key_file, &ctx.front_pub, &err)) ||
-        !(ctx.back_ssl = gw_tls_backend_ctx(&err))) {
+    int cert_pending = 0;
+    if (prepare_tls(&cfg, !check, &cert_pending, &err) < 0) {
+        fprintf(stderr, "deskpool-gw: %s\n", dp_err_msg(&err));
+        return 1;
+    }
+    if (cert_pending)
+        printf("no certificate yet: %s and %s will be generated on first start\n", cfg.cert_file,
+               cfg.key_file);
+    else if (!(ctx.front_ssl =
+                   gw_tls_server_ctx(cfg.cert_file, cfg.key_file, &ctx.front_pub, &err)) ||
+             !(ctx.back_ssl = gw_tls_backend_ctx(&err))) {
         fprintf(stderr, "deskpool-gw: %s\n", dp_err_msg(&err));
         return 1;
     }
