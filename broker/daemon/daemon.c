@@ -51,14 +51,14 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     log_info("SIGHUP: logs reopened");
 }
 
-static void http_setup(struct evhttp *h, struct deskpoold *d,
+static void http_setup(struct evhttp *h, struct deskpoold *d, int timeout_s,
                        void (*cb)(struct evhttp_request *, void *))
 {
     evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
                                       EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
     evhttp_set_max_body_size(h, HTTP_READ_MAX);
     evhttp_set_max_headers_size(h, 16 * 1024);
-    evhttp_set_timeout(h, 60);
+    evhttp_set_timeout(h, timeout_s);
     evhttp_set_gencb(h, cb, d);
 }
 
@@ -120,12 +120,14 @@ int daemon_open(struct deskpoold *d, struct dp_err *err)
         goto fail;
     if (listen_unix(d, err) != 0)
         goto fail;
-    http_setup(d->http_unix, d, api_router_unix);
+    /* Admin calls may hold a connection for minutes (a first tiny template build); the
+     * connection's timeout must not cut them off. HTTPS callers get a short one. */
+    http_setup(d->http_unix, d, 3600, api_router_unix);
     if (c->https_enabled) {
         if (https_cert_ensure(c->tls_cert, c->tls_key, err) != 0 ||
             !(d->ssl = https_ssl_ctx(c->tls_cert, c->tls_key, err)) || listen_https(d, err) != 0)
             goto fail;
-        http_setup(d->http_https, d, api_router_https);
+        http_setup(d->http_https, d, 60, api_router_https);
     }
     int sigs[] = {SIGTERM, SIGINT, SIGHUP};
     for (int i = 0; i < 3; i++) {

@@ -419,8 +419,13 @@ api GET /status
 expect 200
 if "$DPD" --config "$T/deskpool.conf" --foreground 2>"$T/err"; then fail "second deskpoold started"; fi
 grep -q "another deskpoold runs (pid $DPID" "$T/err" || fail "second start: $(cat "$T/err")"
+# SIGHUP after logrotate moved the log: a new file is opened.
+mv "$T/state/deskpoold.log" "$T/state/deskpoold.log.1"
+kill -HUP "$DPID"
+for _ in $(seq 50); do [ -s "$T/state/deskpoold.log" ] && break; sleep 0.1; done
+grep -q "logs reopened" "$T/state/deskpoold.log" || fail "SIGHUP did not reopen the log"
 kill -TERM "$DPID"
 for _ in $(seq 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$DPID" 2>/dev/null && fail "daemon did not stop on SIGTERM"
 DPID=
-pass "SIGTERM stops cleanly; daemon mode writes the pidfile; a second deskpoold is refused"
+pass "SIGTERM stops cleanly; daemon mode writes the pidfile, SIGHUP reopens its log; a second deskpoold is refused"
