@@ -41,8 +41,14 @@ int pool_logoff(struct pool_mgr *m, struct db *db, const struct db_session *s, c
     if (rc == DB_OK && have_vm) {
         switch (vm.state) {
         case VM_ASSIGNED:
-            /* Nobody logged on: the VM is as it was (the next claim sets new credentials). */
+            /* No gateway reported a connection, but the guest got a credential and the user
+             * may have logged on directly (the admin path has no gateway): a VM that would be
+             * refreshed after use is refreshed now too, never handed on as it is. */
             rc = db_vm_set_state(db, vm.id, VM_ASSIGNED, VM_READY, reason, err);
+            if (rc == DB_OK && refresh) {
+                to = VM_REFRESHING;
+                rc = db_vm_set_state(db, vm.id, VM_READY, VM_REFRESHING, reason, err);
+            }
             break;
         case VM_IN_USE:
             if (refresh) {

@@ -92,8 +92,16 @@ START_TEST(a_claim_never_used_is_released)
     ck_assert_int_eq(px_vm(d.vm).state, VM_ASSIGNED);
     px_advance(30);
     px_settle();
-    ck_assert_int_eq(px_vm(d.vm).state, VM_READY); /* nobody logged on: no refresh needed */
+    /* The guest got a credential, so the VM is refreshed (or removed as surplus), never
+     * handed to the next user as it is. */
+    ck_assert_int_eq(px_int("SELECT count(*) FROM vms WHERE state = 'assigned'"), 0);
     ck_assert_int_eq(px_int("SELECT count(*) FROM sessions WHERE state <> 'ended'"), 0);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit_events WHERE object = 'vm:%s' AND detail LIKE "
+             "'%%\"to\":\"refreshing\"%%'",
+             d.vm);
+    ck_assert_int_ge(px_int(sql), 1);
 }
 END_TEST
 
