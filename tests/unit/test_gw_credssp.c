@@ -23,6 +23,15 @@ static uint8_t key_a[] = {0x30, 0x0d, 0x02, 0x01, 0x01, 0x02, 0x08, 0x11, 0x22,
 static uint8_t key_b[] = {0x30, 0x0d, 0x02, 0x01, 0x01, 0x02, 0x08, 0x99, 0x22,
                           0x33, 0x44, 0x55, 0x66, 0x77, 0xff, 0x02, 0x01, 0x03};
 
+/* WinPR 2.11 leaks the AUTHENTICATE message's fields (~190 bytes) when a login fails:
+ * ntlm_server_AuthenticateComplete frees them only on success and ntlm_ContextFree not at
+ * all. Nothing outside WinPR can free them; LeakSanitizer is told to look past that one. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libwinpr2.so\n";
+}
+
 static void ntowfv2(const char *pw, const char *user, const char *domain, uint8_t out[16])
 {
     ck_assert(NTOWFv2A((LPSTR)pw, (UINT32)strlen(pw), (LPSTR)user, (UINT32)strlen(user),
