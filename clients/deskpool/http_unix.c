@@ -77,29 +77,6 @@ static int wait_fd(int fd, short events, uint64_t deadline, http_tick_fn tick, v
     }
 }
 
-static char *format_head(const struct http_request *req, size_t *len)
-{
-    char *head = NULL;
-    int has_body = req->body != NULL || strcmp(req->method, "POST") == 0 ||
-                   strcmp(req->method, "PUT") == 0 || strcmp(req->method, "PATCH") == 0;
-    int n;
-    if (has_body)
-        n = asprintf(&head,
-                     "%s %s HTTP/1.1\r\nHost: deskpoold\r\nUser-Agent: deskpool\r\n"
-                     "Accept: application/json\r\nConnection: close\r\n"
-                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                     req->method, req->target, req->body ? req->body_len : 0);
-    else
-        n = asprintf(&head,
-                     "%s %s HTTP/1.1\r\nHost: deskpoold\r\nUser-Agent: deskpool\r\n"
-                     "Accept: application/json\r\nConnection: close\r\n\r\n",
-                     req->method, req->target);
-    if (n < 0)
-        return NULL;
-    *len = (size_t)n;
-    return head;
-}
-
 static int send_all(int fd, const char *p, size_t n, uint64_t deadline, http_tick_fn tick,
                     void *arg, const char *path, struct dp_err *err)
 {
@@ -137,10 +114,10 @@ int http_unix_request(const char *socket_path, const struct http_request *req, i
         return HTTP_UNREACHABLE;
     int result = HTTP_UNREACHABLE;
     size_t head_len = 0;
-    char *head = format_head(req, &head_len);
+    char *head = http_format_head(req, NULL, NULL, "deskpool", &head_len);
     char *buf = NULL;
     if (!head) {
-        dp_err_set(err, "out of memory formatting a request");
+        dp_err_set(err, "cannot format the request (out of memory, or a line break in a name)");
         goto out;
     }
     if (send_all(fd, head, head_len, deadline, tick, tick_arg, socket_path, err) != 0 ||

@@ -49,8 +49,8 @@ fail:
     return -1;
 }
 
-static int read_noecho(int fd, FILE *out, const char *prompt, char *buf, size_t cap,
-                       struct dp_err *err)
+int cli_password_prompt(int fd, FILE *out, const char *prompt, char *buf, size_t cap,
+                        struct dp_err *err)
 {
     struct termios old, quiet;
     if (tcgetattr(fd, &old) != 0) {
@@ -83,9 +83,9 @@ int cli_password_read(int fd, FILE *prompt_out, const char *user, char *buf, siz
         return cli_password_from_fd(fd, buf, cap, err);
     char again[CLI_PASSWORD_MAX], prompt[256];
     snprintf(prompt, sizeof prompt, "New password for %s: ", user);
-    if (read_noecho(fd, prompt_out, prompt, buf, cap, err) != 0)
+    if (cli_password_prompt(fd, prompt_out, prompt, buf, cap, err) != 0)
         return -1;
-    int rc = read_noecho(fd, prompt_out, "Type it again: ", again, sizeof again, err);
+    int rc = cli_password_prompt(fd, prompt_out, "Type it again: ", again, sizeof again, err);
     if (rc == 0 && strcmp(buf, again) != 0) {
         dp_err_set(err, "the two passwords differ; nothing was changed, try again");
         rc = -1;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* HTTP/1.x response parser: pure, bounded, re-entrant over a growing buffer (fuzzed). */
-#include "http_unix.h"
+#include "http.h"
 
 #include "err.h"
 

@@ -22,4 +22,9 @@ int cli_password_from_fd(int fd, char *buf, size_t cap, struct dp_err *err);
 int cli_password_read(int fd, FILE *prompt_out, const char *user, char *buf, size_t cap,
                       struct dp_err *err);
 
+/* Prints prompt on prompt_out and reads one line from the terminal fd with echo off (Ctrl-C
+ * held back meanwhile, so the terminal is never left silent). For logins: asks once. */
+int cli_password_prompt(int fd, FILE *prompt_out, const char *prompt, char *buf, size_t cap,
+                        struct dp_err *err);
+
 #endif
