@@ -15,6 +15,7 @@ const struct qga_cmd qga_cmds[] = {
     {"guest-network-get-interfaces", cmd_guest_network_get_interfaces, 1},
     {"guest-set-time", cmd_guest_set_time, 1},
     {"deskpool-set-host-name", cmd_deskpool_set_host_name, 1},
+    {"deskpool-set-user-nthash", cmd_deskpool_set_user_nthash, 1},
     {NULL, NULL, 0},
 };
 
