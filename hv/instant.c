@@ -148,8 +148,11 @@ int hv_instant_start(struct hv *hv, const char *name, const struct hv_personalis
         int left = timeout_ms - (int)(now - t0);
         if (hv->ops->start(hv, name, err) != 0)
             return -1;
-        if (hv_wait_ready(hv, name, left > 1000 ? left : 1000, spec.has_rdp, err) < 0 ||
-            hv_personalise(hv, name, pers, PERSONALISE_TIMEOUT_MS, err) != 0) {
+        left = left > 1000 ? left : 1000;
+        /* Same readiness as a restore: agent, personalisation, then one patient probe. */
+        if (hv_wait_ready(hv, name, left, 0, err) < 0 ||
+            hv_personalise(hv, name, pers, PERSONALISE_TIMEOUT_MS, err) != 0 ||
+            wait_rdp(&spec, left - (int)(dp_now_ms() - now), err) != 0) {
             kill_quietly(hv, name);
             return -1;
         }

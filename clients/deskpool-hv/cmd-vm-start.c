@@ -28,14 +28,16 @@ static int exec_vm_start(struct cmd_ctx *ctx, int argc, char **argv)
 {
     extern const struct cmd_entry cmd_vm_start_entry;
     static const struct option opts[] = {
-        {"wait", 1, 0, 'w'}, {"no-rdp-check", 0, 0, 'n'}, {0, 0, 0, 0}};
-    int wait_s = 0, rdp_check = 1, c;
+        {"wait", 1, 0, 'w'}, {"no-rdp-check", 0, 0, 'n'}, {"personalise", 0, 0, 'p'}, {0, 0, 0, 0}};
+    int wait_s = 0, rdp_check = 1, personalise = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'w')
             wait_s = atoi(optarg);
         else if (c == 'n')
             rdp_check = 0;
+        else if (c == 'p')
+            personalise = 1;
         else
             return cmd_usage(&cmd_vm_start_entry);
     }
@@ -46,7 +48,8 @@ static int exec_vm_start(struct cmd_ctx *ctx, int argc, char **argv)
     struct hv_vm_spec spec;
     if (ctx->hv->ops->attach(ctx->hv, name, &spec, &err) != 0)
         return cmd_fail(&err);
-    if (spec.incoming[0]) {
+    /* Instant clones always go this way; --personalise takes any VM the pool's way. */
+    if (spec.incoming[0] || personalise) {
         struct hv_instant_result res;
         if (hv_instant_start(ctx->hv, name, NULL, (wait_s > 0 ? wait_s : 120) * 1000, &res, &err) !=
             0) {
@@ -56,8 +59,10 @@ static int exec_vm_start(struct cmd_ctx *ctx, int argc, char **argv)
         if (res.restored)
             printf("VM %s ready in %d ms (restored from its parent in %d ms)\n", name, res.ready_ms,
                    res.restore_ms);
-        else
+        else if (res.fallback[0])
             printf("VM %s ready in %d ms (cold boot: %s)\n", name, res.ready_ms, res.fallback);
+        else
+            printf("VM %s ready in %d ms (booted, personalised)\n", name, res.ready_ms);
         return 0;
     }
     if (ctx->hv->ops->start(ctx->hv, name, &err) != 0)
@@ -85,6 +90,8 @@ static int exec_vm_start(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_vm_start_entry = {
-    "vm start", "NAME [--wait SECONDS] [--no-rdp-check]",
-    "start a VM; with --wait, wait until its guest agent (and RDP) answer, else stop it",
+    "vm start", "NAME [--wait SECONDS] [--no-rdp-check] [--personalise]",
+    "start a VM; with --wait, wait until its guest agent (and RDP) answer, else stop it; "
+    "instant clones (and any VM with --personalise) are restored or booted, personalised "
+    "(clock, host name) and waited for",
     exec_vm_start};
