@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* deskpool-probe: one headless RDP login; see probe_cli.c for usage and exit codes. */
+/* deskpool-probe: one headless RDP login (or many: probe_load_main.c); see probe_cli.c for
+ * usage and exit codes. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "err.h"
 #include "probe_cli.h"
+#include "probe_load.h"
 #include "probe_png.h"
 #include "probe_report.h"
 #include "probe_secret.h"
@@ -71,6 +73,8 @@ int main(int argc, char **argv)
         probe_cli_usage(stdout);
         return PROBE_OK;
     }
+    if (PROBE_LOAD_MODE(&opts))
+        return probe_load_main(&opts);
     password = probe_secret_load(&opts, &err);
     if (!password) {
         fprintf(stderr, "deskpool-probe: %s\n", dp_err_msg(&err));

@@ -15,6 +15,8 @@
 void probe_cli_usage(FILE *out)
 {
     fputs("usage: deskpool-probe [options] HOST[:PORT]\n"
+          "       deskpool-probe --users A,B,... | --users-file F [--concurrency N] [options]\n"
+          "                      HOST[:PORT]\n"
           "\n"
           "Headless RDP client for tests, benchmarks and health checks: logs in with NLA,\n"
           "waits for the first desktop frame, optionally saves it as PNG, reports timings,\n"
@@ -38,6 +40,13 @@ void probe_cli_usage(FILE *out)
           "  --png OUT.png         save the final framebuffer as PNG\n"
           "  --json                print one JSON object instead of a human line\n"
           "  --verbose             show FreeRDP's own log (WLOG_LEVEL, default INFO)\n"
+          "\n"
+          "Load mode (a logon storm): log many users in at once and report time-to-first-\n"
+          "frame percentiles (p50/p95/p99, min/max) and failures by exit class:\n"
+          "  --users A,B,...       these users, one password for all (--password-file/-env)\n"
+          "  --users-file F        \"user:password\" lines (mode 0600; # comments)\n"
+          "  --concurrency N       at most N logins at once (default: all, at most 64)\n"
+          "  (--png is for one login; the other options apply to every login)\n"
           "  --help                this text\n"
           "\n"
           "The server certificate is NOT verified and nothing is pinned or stored (like\n"
@@ -53,7 +62,9 @@ void probe_cli_usage(FILE *out)
           "     connection after a wrong password, which is reported as this too)\n"
           "  5  connected but no desktop frame before the timeout (also: no frame after\n"
           "     --type-text, or a timeout after negotiation)\n"
-          "  6  any other error\n",
+          "  6  any other error\n"
+          "Load mode: 0 if every login got a frame, else the code of the most frequent\n"
+          "failure (3-6; a tie goes to the lower code).\n",
           out);
 }
 
@@ -148,6 +159,39 @@ bad:
     return -1;
 }
 
+/* The load mode's rules: who logs in, with which passwords, what only one login can do. */
+static int check_load(const struct probe_options *opts, int sources, struct dp_err *err)
+{
+    if (opts->users && opts->users_file) {
+        dp_err_set(err, "give only one of --users and --users-file");
+        return -1;
+    }
+    if (opts->user) {
+        dp_err_set(err, "--user is for one login; with --users or --users-file leave it out");
+        return -1;
+    }
+    if (opts->png_path) {
+        dp_err_set(err, "--png saves one login's picture; it does not go with --users");
+        return -1;
+    }
+    if (opts->users_file && sources > 0) {
+        dp_err_set(err, "--users-file holds the passwords (user:password lines); drop "
+                        "--password-file/--password-env/--password");
+        return -1;
+    }
+    if (opts->users && sources != 1) {
+        dp_err_set(err, sources ? "give only one of --password-file, --password-env, --password"
+                                : "no password for --users: give --password-file FILE or "
+                                  "--password-env VAR (the same for all), or use --users-file");
+        return -1;
+    }
+    if (opts->users && opts->users[0] == '\0') {
+        dp_err_set(err, "--users is empty; give user names separated by commas");
+        return -1;
+    }
+    return 0;
+}
+
 enum {
     OPT_USER = 256,
     OPT_PASSWORD,
@@ -164,6 +208,9 @@ enum {
     OPT_TYPE,
     OPT_VERBOSE,
     OPT_HELP,
+    OPT_USERS,
+    OPT_USERS_FILE,
+    OPT_CONCURRENCY,
 };
 
 static const struct option long_opts[] = {
@@ -182,6 +229,9 @@ static const struct option long_opts[] = {
     {"type-text", required_argument, NULL, OPT_TYPE},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
+    {"users", required_argument, NULL, OPT_USERS},
+    {"users-file", required_argument, NULL, OPT_USERS_FILE},
+    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
     {NULL, 0, NULL, 0},
 };
 
@@ -270,6 +320,21 @@ int probe_cli_parse(int argc, char **argv, struct probe_options *opts, struct dp
         case OPT_HELP:
             opts->help = 1;
             return 0;
+        case OPT_USERS:
+            opts->users = optarg;
+            break;
+        case OPT_USERS_FILE:
+            opts->users_file = optarg;
+            break;
+        case OPT_CONCURRENCY:
+            if (parse_uint("--concurrency", optarg, PROBE_MAX_CONCURRENCY, &v, err) < 0)
+                return -1;
+            if (v == 0) {
+                dp_err_set(err, "--concurrency 0: give at least 1");
+                return -1;
+            }
+            opts->concurrency = (unsigned)v;
+            break;
         case ':':
             dp_err_set(err, "%s needs a value; see --help", argv[optind - 1]);
             return -1;
@@ -288,12 +353,18 @@ int probe_cli_parse(int argc, char **argv, struct probe_options *opts, struct dp
         return -1;
 
     int sources = !!opts->password_arg + !!opts->password_file + !!opts->password_env;
+    if (PROBE_LOAD_MODE(opts))
+        return check_load(opts, sources, err);
+    if (opts->concurrency) {
+        dp_err_set(err, "--concurrency is for the load mode: give --users or --users-file too");
+        return -1;
+    }
     if (sources > 1) {
         dp_err_set(err, "give only one of --password-file, --password-env, --password");
         return -1;
     }
     if (!opts->user || opts->user[0] == '\0') {
-        dp_err_set(err, "--user is required (NLA needs a user name)");
+        dp_err_set(err, "--user is required (NLA needs a user name; --users for many)");
         return -1;
     }
     if (sources == 0) {

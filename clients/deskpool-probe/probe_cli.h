@@ -30,7 +30,15 @@ struct probe_options {
     int json;
     int verbose;
     int help;
+    /* Load mode (probe_load.c): many logins, at most concurrency at once. */
+    const char *users;      /* --users a,b,c (one password for all) */
+    const char *users_file; /* --users-file F: "user:password" lines */
+    unsigned concurrency;   /* --concurrency N; 0: not given */
 };
+
+/* The load mode is on: --users or --users-file was given. */
+#define PROBE_LOAD_MODE(o) ((o)->users != NULL || (o)->users_file != NULL)
+#define PROBE_MAX_CONCURRENCY 256
 
 /*
  * Parses argv into opts (pointers into argv). Returns 0, or -1 with err saying what is
