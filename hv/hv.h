@@ -95,6 +95,8 @@ struct hv_ops {
     /* Re-finds a VM (after a restart of the caller): loads its spec, checks its process. */
     int (*attach)(struct hv *hv, const char *name, struct hv_vm_spec *spec, struct dp_err *err);
     int (*paths)(struct hv *hv, const char *name, struct hv_vm_paths *out, struct dp_err *err);
+    /* Moves a stopped VM's forwarded RDP port (another program took the old one). */
+    int (*set_rdp_port)(struct hv *hv, const char *name, int port, struct dp_err *err);
     void (*close)(struct hv *hv);
 };
 

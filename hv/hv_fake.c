@@ -231,6 +231,22 @@ static int fake_attach(struct hv *hv, const char *name, struct hv_vm_spec *spec,
     return hv_fake_spec(hv, name, spec) == 0 ? 0 : no_vm(name, err);
 }
 
+static int fake_set_rdp_port(struct hv *hv, const char *name, int port, struct dp_err *err)
+{
+    struct hv_fake *f = fake(hv);
+    pthread_mutex_lock(&f->mu);
+    struct fake_vm *v = find(f, name);
+    int rc = v ? 0 : no_vm(name, err);
+    if (v && v->running) {
+        dp_err_set(err, "VM %s is running; stop it before moving its RDP port", name);
+        rc = -1;
+    } else if (v) {
+        v->spec.rdp_port = port;
+    }
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
 static int fake_paths(struct hv *hv, const char *name, struct hv_vm_paths *out, struct dp_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -259,6 +275,7 @@ static const struct hv_ops fake_ops = {
     .list = fake_list,
     .attach = fake_attach,
     .paths = fake_paths,
+    .set_rdp_port = fake_set_rdp_port,
     .close = fake_close,
 };
 

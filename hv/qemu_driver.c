@@ -417,6 +417,24 @@ static int qemu_paths(struct hv *hv, const char *name, struct hv_vm_paths *out, 
     return vm_paths(hv, name, out, err);
 }
 
+static int qemu_set_rdp_port(struct hv *hv, const char *name, int port, struct dp_err *err)
+{
+    struct hv_vm_paths p;
+    struct hv_vm_spec spec;
+    if (vm_paths(hv, name, &p, err) != 0 || hv_spec_load(&spec, p.spec, err) != 0)
+        return -1;
+    if (vm_pid(&p)) {
+        dp_err_set(err, "VM %s is running; stop it before moving its RDP port", name);
+        return -1;
+    }
+    if (port < 1 || port > 65535) {
+        dp_err_set(err, "VM %s: RDP port %d is out of range (1-65535)", name, port);
+        return -1;
+    }
+    spec.rdp_port = port;
+    return hv_spec_save(&spec, p.spec, err);
+}
+
 static void qemu_close(struct hv *hv)
 {
     free(hv);
@@ -434,6 +452,7 @@ static const struct hv_ops qemu_ops = {
     .list = qemu_list,
     .attach = qemu_attach,
     .paths = qemu_paths,
+    .set_rdp_port = qemu_set_rdp_port,
     .close = qemu_close,
 };
 

@@ -218,6 +218,8 @@ int ports_init(struct pool_mgr *m, struct db *db, struct dp_err *err);
 /* A free host port from the range, marked used; -1 with err if the range is exhausted. */
 int ports_take(struct pool_mgr *m, struct dp_err *err);
 void ports_release(struct pool_mgr *m, int port);
+/* 1 if nothing listens on 127.0.0.1:port right now. */
+int ports_bindable(int port);
 
 /* reconcile.c: compares the store with what the hypervisor runs and repairs. Returns the
  * number of repairs. */

@@ -41,8 +41,7 @@ int ports_init(struct pool_mgr *m, struct db *db, struct dp_err *err)
     return 0;
 }
 
-/* 1 if nothing listens on 127.0.0.1:port right now. */
-static int bindable(int port)
+int ports_bindable(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -61,7 +60,7 @@ int ports_take(struct pool_mgr *m, struct dp_err *err)
     pthread_mutex_lock(&m->port_mu);
     int port = -1;
     for (int i = 0; i < range(m) && port < 0; i++) {
-        if (!m->ports_used[i] && bindable(m->cfg.port_min + i)) {
+        if (!m->ports_used[i] && ports_bindable(m->cfg.port_min + i)) {
             m->ports_used[i] = 1;
             port = m->cfg.port_min + i;
         }

@@ -61,6 +61,28 @@ void vm_fail(struct pool_mgr *m, struct db *db, const struct db_vm *vm, enum vm_
         restraint_failed(m, db, vm->pool_id, reason);
 }
 
+/* A port another program took after the VM got it would make QEMU refuse to start, and
+ * restraint would pause the pool for nothing: move the stopped VM to a free port instead. */
+static int move_port_if_taken(struct pool_mgr *m, struct db *db, struct db_vm *vm,
+                              struct dp_err *err)
+{
+    if (vm->rdp_port <= 0 || ports_bindable(vm->rdp_port))
+        return 0;
+    int port = ports_take(m, err);
+    if (port < 0)
+        return -1;
+    if (m->hv->ops->set_rdp_port(m->hv, vm->name, port, err) != 0 ||
+        db_vm_set_rdp_port(db, vm->id, port, err) != DB_OK) {
+        ports_release(m, port);
+        return -1;
+    }
+    log_warn("VM %s: RDP port %d is held by another program; moved to port %d", vm->name,
+             vm->rdp_port, port);
+    ports_release(m, vm->rdp_port);
+    vm->rdp_port = port;
+    return 0;
+}
+
 void vm_boot(struct pool_mgr *m, struct db *db, struct db_vm *vm)
 {
     struct dp_err err = {0};
@@ -71,7 +93,8 @@ void vm_boot(struct pool_mgr *m, struct db *db, struct db_vm *vm)
         vm_fail(m, db, vm, VM_STARTING, why);
         return;
     }
-    if (!st.pid && m->hv->ops->start(m->hv, vm->name, &err) != 0) {
+    if (!st.pid && (move_port_if_taken(m, db, vm, &err) != 0 ||
+                    m->hv->ops->start(m->hv, vm->name, &err) != 0)) {
         snprintf(why, sizeof why, "start failed: %s", dp_err_msg(&err));
         vm_fail(m, db, vm, VM_STARTING, why);
         return;
