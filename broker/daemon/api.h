@@ -34,6 +34,7 @@ struct api_req {
     enum api_caller caller;
     char actor[64];  /* for the audit log: "admin:root", "gateway", "user:alice" */
     int64_t user_id; /* CALLER_USER */
+    int via_cookie;  /* CALLER_USER by the portal's session cookie (CSRF-checked) */
     char caps[API_MAX_CAPTURES][API_CAPTURE_MAX];
     struct evkeyvalq query;
     json_t *body; /* POST/PUT/PATCH: the parsed object (empty if no body); else NULL */
@@ -124,6 +125,18 @@ void api_gateway_ntlm_hash(struct api_req *r);
 void api_gateway_login_result(struct api_req *r);
 void api_gateway_session_event(struct api_req *r);
 void api_gateway_token_redeem(struct api_req *r);
+
+/* Self-service (users over HTTPS; admins on the socket where it makes sense). */
+void api_logout(struct api_req *r);
+void api_me_get(struct api_req *r);
+void api_me_desktops(struct api_req *r);
+void api_desktop_reset(struct api_req *r);
+void api_desktop_restart(struct api_req *r);
+void api_desktop_connect(struct api_req *r);
+void api_desktop_connect_rdp(struct api_req *r);
+void api_portal_login(struct api_req *r);
+/* The portal's files (outside /api/v1): answers r; 404 for a path that is not one. */
+void api_portal_static(struct api_req *r, const char *path);
 
 /* JSON of one VM, shared by /vms and /pools/NAME. */
 struct db_vm;

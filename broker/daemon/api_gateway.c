@@ -5,6 +5,7 @@
 #include "daemon.h"
 #include "err.h"
 #include "pool_mgr.h"
+#include "routing_token.h"
 #include "store/db.h"
 #include "store/db_sessions.h"
 #include "store/db_tokens.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void api_gateway_ntlm_hash(struct api_req *r)
 {
@@ -117,7 +119,7 @@ void api_gateway_session_event(struct api_req *r)
 
 void api_gateway_token_redeem(struct api_req *r)
 {
-    char token[DB_TOKEN_TEXT_MAX];
+    char token[ROUTING_TOKEN_TEXT_MAX];
     struct api_field f[] = {API_STR("token", 1, token)};
     if (api_body_fields(r, f, 1) != 0)
         return;
@@ -125,9 +127,22 @@ void api_gateway_token_redeem(struct api_req *r)
     struct db_token t;
     struct db_vm vm;
     struct db_session s;
+    struct routing_token_parts tp;
+    uint8_t key[32];
     db_set_actor(r->d->db, r->actor);
-    int rc = db_token_redeem(r->d->db, token, DB_TOKEN_ROUTING, &t, &err);
+    /* Signed tokens only (routing_token.h): a malformed or expired one is refused before the
+     * store is asked; the MAC is checked against the row the store spends. */
+    int rc = DB_EDENIED;
+    if (routing_token_split(token, &tp) == 0 && tp.expires > (int64_t)time(NULL))
+        rc = db_token_redeem(r->d->db, tp.raw, DB_TOKEN_ROUTING, &t, &err);
     OPENSSL_cleanse(token, sizeof token);
+    if (rc == DB_OK && (routing_token_key(r->d->key.k, key) != 0 ||
+                        !routing_token_valid(key, &tp, t.user_id, t.vm_id, (int64_t)time(NULL))))
+        rc = DB_EDENIED;
+    OPENSSL_cleanse(key, sizeof key);
+    OPENSSL_cleanse(&tp, sizeof tp);
+    if (rc == DB_EDENIED)
+        dp_err_set(&err, "token not valid (unknown, expired or already used); ask for a new one");
     if (rc == DB_OK && !t.vm_id) {
         dp_err_set(&err, "the routing token names no desktop; ask for a new one");
         rc = DB_EDENIED;

@@ -2,6 +2,7 @@
 /* The route table, and the path every request takes: route, authenticate, body, handler. */
 #include "api.h"
 #include "auth.h"
+#include "auth_cookie.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -14,6 +15,12 @@
 #define A_ADMIN 1   /* unix socket */
 #define A_GATEWAY 2 /* HTTPS with the gateway key */
 #define A_ANON 4    /* HTTPS, no credential (logging in) */
+#define A_USER 8    /* HTTPS, a user's session (bearer token or the portal's cookie) */
+/* A GET that changes state (issues a token): a cookie caller needs the CSRF header, as on
+ * every other method. */
+#define A_CSRF_GET 16
+/* Logging in: no CSRF header (the new session's token is what the answer gives). */
+#define A_LOGIN 32
 
 struct route {
     enum evhttp_cmd_type method;
@@ -73,6 +80,14 @@ static const struct route routes[] = {
     {POST, "/gateway/login-result", api_gateway_login_result, A_GATEWAY},
     {POST, "/gateway/sessions/*/event", api_gateway_session_event, A_GATEWAY},
     {POST, "/gateway/tokens/redeem", api_gateway_token_redeem, A_GATEWAY},
+    {POST, "/portal/login", api_portal_login, A_ANON | A_USER | A_LOGIN},
+    {POST, "/logout", api_logout, A_USER},
+    {GET, "/me", api_me_get, A_USER},
+    {GET, "/me/desktops", api_me_desktops, A_USER},
+    {POST, "/desktops/connect", api_desktop_connect, A_USER},
+    {GET, "/desktops/connect.rdp", api_desktop_connect_rdp, A_USER | A_CSRF_GET},
+    {POST, "/desktops/*/reset", api_desktop_reset, A_ADMIN | A_USER},
+    {POST, "/desktops/*/restart", api_desktop_restart, A_ADMIN | A_USER},
 };
 
 #define PREFIX "/api/v1"
@@ -86,9 +101,10 @@ static int caller_bit(enum api_caller c)
         return A_GATEWAY;
     case CALLER_ANON:
         return A_ANON;
-    default:
-        return 0; /* users have no route yet beyond /login (self-service comes later) */
+    case CALLER_USER:
+        return A_USER;
     }
+    return 0;
 }
 
 /* Reads and parses the body of POST/PUT/PATCH into r->body; answers 400/413 itself. */
@@ -136,6 +152,8 @@ static void route(struct evhttp_request *req, struct deskpoold *d, enum api_list
             api_reply_error(r, st, "%s", msg);
             return;
         }
+        if (r->caller == CALLER_ANON)
+            r->via_cookie = auth_cookie(d, req, &r->caller, r->actor, sizeof r->actor, &r->user_id);
     }
 
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
@@ -145,6 +163,9 @@ static void route(struct evhttp_request *req, struct deskpoold *d, enum api_list
         api_reply_error(r, 400, "the query string is malformed");
         return;
     }
+    /* The portal's pages, scripts and styles: public files, outside the API. */
+    if (listener == API_HTTPS && path && strncmp(path, PREFIX "/", sizeof PREFIX) != 0)
+        return api_portal_static(r, path);
     if (!path || strncmp(path, PREFIX "/", sizeof PREFIX) != 0)
         return api_reply_error(r, 404,
                                "no such path %s; the API is under " PREFIX "/ (see "
@@ -168,10 +189,16 @@ static void route(struct evhttp_request *req, struct deskpoold *d, enum api_list
         return api_reply_error(r, 404, "no such path %s; see docs/API.md", path);
     if (!(hit->access & caller_bit(r->caller))) {
         if (r->caller == CALLER_ANON) {
-            api_reply_error(r, 401,
-                            "%s needs a credential: Authorization: Bearer GATEWAY-KEY "
-                            "(the gateway key file of the broker's config)",
-                            path);
+            if (hit->access & A_USER)
+                api_reply_error(r, 401,
+                                "%s needs a login: POST /api/v1/login (then Authorization: "
+                                "Bearer TOKEN) or log in on the portal",
+                                path);
+            else
+                api_reply_error(r, 401,
+                                "%s needs a credential: Authorization: Bearer GATEWAY-KEY "
+                                "(the gateway key file of the broker's config)",
+                                path);
             return;
         }
         if (listener == API_UNIX) {
@@ -183,6 +210,14 @@ static void route(struct evhttp_request *req, struct deskpoold *d, enum api_list
                                "(the deskpool CLI)",
                                path, r->caller == CALLER_GATEWAY ? "gateway" : "user");
     }
+    /* A cookie goes with any request the browser makes, even one another site triggers:
+     * state changes made with it must also prove they come from the portal's script. */
+    if (r->via_cookie && !(hit->access & A_LOGIN) && (m != GET || (hit->access & A_CSRF_GET)) &&
+        !auth_cookie_csrf_ok(d, req))
+        return api_reply_error(r, 403,
+                               "%s: the X-CSRF-Token header is missing or wrong; reload the "
+                               "portal and log in again",
+                               path);
     if (read_body(r) != 0)
         return;
     hit->fn(r);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum key_type { K_PATH, K_STR64, K_INT, K_BOOL, K_LEVEL, K_LISTEN };
+enum key_type { K_PATH, K_STR64, K_INT, K_BOOL, K_LEVEL, K_LISTEN, K_ADDR };
 
 struct key {
     const char *section;
@@ -35,6 +35,7 @@ static const struct key keys[] = {
     {"broker", "secret_key_file", K_PATH, OFF(secret_key_file), 0, 0},
     {"broker", "api_workers", K_INT, OFF(api_workers), 1, 64},
     {"broker", "session_ttl_s", K_INT, OFF(session_ttl_s), 60, 30 * 86400},
+    {"broker", "gateway_address", K_ADDR, OFF(gateway_address), 0, 0},
     {"https", "listen", K_LISTEN, 0, 0, 0},
     {"https", "cert", K_PATH, OFF(tls_cert), 0, 0},
     {"https", "key", K_PATH, OFF(tls_key), 0, 0},
@@ -154,6 +155,15 @@ static int set_key(struct dp_config *c, const struct key *k, const char *v, char
             snprintf(msg, cap, "%s = \"%s\": expected error, warn, info or debug", k->name, v);
             return -1;
         }
+        return 0;
+    case K_ADDR:
+        /* Goes verbatim into .rdp files: no spaces or control characters. */
+        if (!*v || strlen(v) >= 256 || strcspn(v, " \t\r\n;\"") != strlen(v)) {
+            snprintf(msg, cap, "%s = \"%s\": expected HOST or HOST:PORT (e.g. gw.example.org:3389)",
+                     k->name, v);
+            return -1;
+        }
+        snprintf(field, 256, "%s", v);
         return 0;
     case K_LISTEN:
         if (strcmp(v, "off") == 0) {

@@ -8,7 +8,7 @@
  * file is read (so setting state_dir alone moves everything).
  *
  *   [broker]  state_dir, db, socket, pidfile, admin_group, log_level, syslog, log_file,
- *             secret_key_file, api_workers, session_ttl_s
+ *             secret_key_file, api_workers, session_ttl_s, gateway_address
  *   [https]   listen ("HOST:PORT", or "off"), cert, key, gateway_key_file
  *   [pool]    tick_ms, workers, ready_timeout_ms, stop_timeout_ms, restraint_failures,
  *             restraint_window_s, memory_reserve_mb
@@ -35,6 +35,9 @@ struct dp_config {
     char secret_key_file[PATH_MAX];
     int api_workers;   /* threads for blocking API work (desktop requests, logins, builds) */
     int session_ttl_s; /* lifetime of an HTTPS login's session token */
+    /* Where clients reach deskpool-gw, "HOST" or "HOST:PORT", written into .rdp files and
+     * connect answers; "" = this host's name, port 3389. */
+    char gateway_address[256];
 
     int https_enabled;
     char https_host[256];
