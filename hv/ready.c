@@ -49,7 +49,12 @@ int hv_wait_ready(struct hv *hv, const char *name, int timeout_ms, int need_rdp,
             return (int)(dp_now_ms() - t0);
         if (agent_ok) {
             char detail[256];
-            if (check_x224("127.0.0.1", st.rdp_port, slice, detail, sizeof detail))
+            /* One probe with all the time left, not short slices: a guest RDP server that is
+             * up but slow to answer would otherwise see abandoned probes pile up ahead of new
+             * ones (seen with several VMs booting at once). A port nothing listens on behind
+             * slirp closes at once, so this does not wait in vain. */
+            int left = (int)(deadline - dp_now_ms());
+            if (check_x224("127.0.0.1", st.rdp_port, left > 50 ? left : 50, detail, sizeof detail))
                 return (int)(dp_now_ms() - t0);
             snprintf(last, sizeof last, "RDP port %d: %s", st.rdp_port, detail);
         }
