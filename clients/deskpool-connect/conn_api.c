@@ -75,6 +75,35 @@ static int trust_on_first_use(struct conn_ctx *c, const struct https_peer *peer)
     return 1;
 }
 
+/* req over HTTPS (NULL: only check the certificate), asking about an unknown certificate on a
+ * terminal. Returns CONN_OK with resp filled (when req), or a reported failure. */
+static int exchange(struct conn_ctx *c, const struct http_request *req, struct http_response *resp)
+{
+    struct https_peer peer;
+    struct dp_err err = {0};
+    for (;;) {
+        dp_err_clear(&err);
+        int rc = https_request(&c->broker, &c->trust, req, c->token[0] ? c->token : NULL,
+                               c->o->timeout_s * 1000, resp, &peer, &err);
+        if (rc == HTTP_OK)
+            return CONN_OK;
+        if (rc == HTTP_UNTRUSTED && peer.fingerprint[0] && !peer.pin_mismatch &&
+            !c->trust.ca_file && !c->trust.insecure) {
+            int t = trust_on_first_use(c, &peer);
+            if (t == 1)
+                continue;
+            if (t != -1)
+                return t;
+        }
+        return conn_fail(c, conn_exit_for_transport(rc), "%s", dp_err_msg(&err));
+    }
+}
+
+int conn_trust(struct conn_ctx *c)
+{
+    return exchange(c, NULL, NULL);
+}
+
 int conn_call(struct conn_ctx *c, const char *method, const char *path, json_t *body, json_t **out,
               int *status)
 {
@@ -90,29 +119,9 @@ int conn_call(struct conn_ctx *c, const char *method, const char *path, json_t *
         return conn_fail(c, CONN_FAILED, "cannot encode the request (out of memory?)");
     struct http_request req = {method, target, text, text ? strlen(text) : 0};
     struct http_response resp;
-    struct https_peer peer;
-    struct dp_err err = {0};
-    int rc;
-    for (;;) {
-        dp_err_clear(&err);
-        rc = https_request(&c->broker, &c->trust, &req, c->token[0] ? c->token : NULL,
-                           c->o->timeout_s * 1000, &resp, &peer, &err);
-        if (rc == HTTP_UNTRUSTED && peer.fingerprint[0] && !peer.pin_mismatch &&
-            !c->trust.ca_file && !c->trust.insecure) {
-            int t = trust_on_first_use(c, &peer);
-            if (t == 1)
-                continue;
-            if (t != -1) {
-                rc = t;
-                goto done;
-            }
-        }
-        break;
-    }
-    if (rc != HTTP_OK) {
-        rc = conn_fail(c, conn_exit_for_transport(rc), "%s", dp_err_msg(&err));
+    int rc = exchange(c, &req, &resp);
+    if (rc != CONN_OK)
         goto done;
-    }
     if (status)
         *status = resp.status;
     if (resp.status < 200 || resp.status > 299) {

@@ -32,6 +32,10 @@ struct conn_ctx {
 int conn_call(struct conn_ctx *c, const char *method, const char *path, json_t *body, json_t **out,
               int *status);
 
+/* Checks the broker's certificate (asking on a terminal if it is unknown) without sending
+ * anything: done before the password is asked for. Returns CONN_OK or a reported failure. */
+int conn_trust(struct conn_ctx *c);
+
 /* Reports a failure: "deskpool-connect: MESSAGE" on stderr, and with --json one object
  * {"result", "exit_code", "error"} on stdout. Returns code. */
 int conn_fail(struct conn_ctx *c, int code, const char *fmt, ...)

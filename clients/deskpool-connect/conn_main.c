@@ -85,6 +85,8 @@ int conn_main(int argc, char **argv)
     int rc = pick_broker(&c, &cfg);
     if (rc == CONN_OK)
         rc = pick_user(&c, &cfg);
+    if (rc == CONN_OK) /* first the broker, then the password: never typed for an impostor */
+        rc = conn_trust(&c);
     if (rc == CONN_OK)
         rc = conn_read_password(&c);
     if (rc == CONN_OK)

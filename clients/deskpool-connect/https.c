@@ -227,7 +227,8 @@ int https_request(const struct broker_addr *a, const struct https_trust *trust,
                   const struct http_request *req, const char *bearer, int timeout_ms,
                   struct http_response *resp, struct https_peer *peer, struct dp_err *err)
 {
-    memset(resp, 0, sizeof *resp);
+    if (resp)
+        memset(resp, 0, sizeof *resp);
     memset(peer, 0, sizeof *peer);
     SSL_CTX *ctx = make_ctx(trust, err);
     if (!ctx)
@@ -261,7 +262,7 @@ int https_request(const struct broker_addr *a, const struct https_trust *trust,
         goto out;
     }
     result = judge(ssl, a, trust, peer, err);
-    if (result != HTTP_OK)
+    if (result != HTTP_OK || !req)
         goto out;
     result = HTTP_UNREACHABLE;
     char host[300];

@@ -27,6 +27,8 @@ struct https_peer {
     char why[256];                     /* why the CAs did not vouch for it */
 };
 
+/* req NULL: only the handshake and the verdict (resp untouched), to ask about a certificate
+ * before asking for a password. */
 int https_request(const struct broker_addr *a, const struct https_trust *trust,
                   const struct http_request *req, const char *bearer, int timeout_ms,
                   struct http_response *resp, struct https_peer *peer, struct dp_err *err);
