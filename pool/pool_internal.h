@@ -218,6 +218,17 @@ int ports_init(struct pool_mgr *m, struct db *db, struct dp_err *err);
 /* A free host port from the range, marked used; -1 with err if the range is exhausted. */
 int ports_take(struct pool_mgr *m, struct dp_err *err);
 void ports_release(struct pool_mgr *m, int port);
+
+/* clone-mode instant (instant_pool.c). capable: the driver can restore parents (QEMU). */
+int pool_instant_capable(const struct pool_mgr *m);
+/* Defines spec as an instant clone of tv's parent (built on first use), else as a VM that
+ * boots (reason logged). Blocking: the first call per version builds the parent. */
+int pool_instant_define(struct pool_mgr *m, const struct db_pool *p,
+                        const struct db_template_version *tv, const struct hv_vm_spec *spec,
+                        struct dp_err *err);
+/* Starts a VM defined by pool_instant_define (restore, or boot), personalises it and waits
+ * until ready. Returns the ms to ready, or -1. */
+int pool_instant_start(struct pool_mgr *m, const char *name, int timeout_ms, struct dp_err *err);
 /* 1 if nothing listens on 127.0.0.1:port right now. */
 int ports_bindable(int port);
 

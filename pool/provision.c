@@ -93,8 +93,16 @@ void vm_boot(struct pool_mgr *m, struct db *db, struct db_vm *vm)
         vm_fail(m, db, vm, VM_STARTING, why);
         return;
     }
-    if (!st.pid && (move_port_if_taken(m, db, vm, &err) != 0 ||
-                    m->hv->ops->start(m->hv, vm->name, &err) != 0)) {
+    struct db_pool pool;
+    int instant = !st.pid && pool_instant_capable(m) &&
+                  db_pool_get_by_id(db, vm->pool_id, &pool, NULL) == DB_OK &&
+                  pool.clone_mode == DB_CLONE_INSTANT;
+    if (!st.pid && move_port_if_taken(m, db, vm, &err) != 0) {
+        snprintf(why, sizeof why, "start failed: %s", dp_err_msg(&err));
+        vm_fail(m, db, vm, VM_STARTING, why);
+        return;
+    }
+    if (!st.pid && !instant && m->hv->ops->start(m->hv, vm->name, &err) != 0) {
         snprintf(why, sizeof why, "start failed: %s", dp_err_msg(&err));
         vm_fail(m, db, vm, VM_STARTING, why);
         return;
@@ -110,7 +118,9 @@ void vm_boot(struct pool_mgr *m, struct db *db, struct db_vm *vm)
                       ? tv.has_rdp
                       : 1;
     dp_err_clear(&err);
-    int ms = m->cfg.wait_ready(m->hv, vm->name, left, has_rdp, &err);
+    /* An instant clone is restored (or booted) and personalised in one step. */
+    int ms = instant ? pool_instant_start(m, vm->name, left, &err)
+                     : m->cfg.wait_ready(m->hv, vm->name, left, has_rdp, &err);
     if (ms < 0) {
         snprintf(why, sizeof why, "not ready: %s", dp_err_msg(&err));
         vm_fail(m, db, vm, VM_STARTING, why);
@@ -158,13 +168,14 @@ void job_provision(struct pool_mgr *m, struct db *db, int64_t vm_id)
         vm_fail(m, db, &vm, VM_PROVISIONING, dp_err_msg(&err));
         return;
     }
-    if (p.clone_mode == DB_CLONE_INSTANT) {
+    int instant = p.clone_mode == DB_CLONE_INSTANT && pool_instant_capable(m);
+    if (p.clone_mode == DB_CLONE_INSTANT && !instant) {
         struct pool_rt *rt = pm_rt(m, p.id);
         pthread_mutex_lock(&rt->lock);
         if (!rt->instant_logged)
-            log_info("pool %s: clone mode instant falls back to boot: the pool manager does not "
-                     "drive instant clones yet (hv/instant.h)",
-                     p.name);
+            log_info("pool %s: clone mode instant falls back to boot: the %s driver cannot "
+                     "restore saved states",
+                     p.name, m->hv->ops->name);
         rt->instant_logged = 1;
         pthread_mutex_unlock(&rt->lock);
     }
@@ -174,7 +185,8 @@ void job_provision(struct pool_mgr *m, struct db *db, int64_t vm_id)
     if (m->hv->ops->status(m->hv, vm.name, &st, NULL) != 0) {
         struct hv_vm_spec spec;
         vm_spec_fill(m, &p, &tv, &vm, &spec);
-        if (m->hv->ops->define(m->hv, &spec, &err) != 0) {
+        if ((instant ? pool_instant_define(m, &p, &tv, &spec, &err)
+                     : m->hv->ops->define(m->hv, &spec, &err)) != 0) {
             char why[1100];
             snprintf(why, sizeof why, "cannot create its disk: %s", dp_err_msg(&err));
             vm_fail(m, db, &vm, VM_PROVISIONING, why);

@@ -103,12 +103,16 @@ static int new_disk(struct pool_mgr *m, struct db *db, const struct db_pool *p,
     /* Compare with the disk's real base, not the row: a broker killed between the row's
      * change and the re-definition must not reset onto the old base. */
     struct hv_vm_spec spec;
-    if (exists && hv->ops->attach(hv, vm->name, &spec, NULL) == 0 &&
+    /* Instant clones are made again from the parent (a reset disk could only boot cold). */
+    int instant = p->clone_mode == DB_CLONE_INSTANT && pool_instant_capable(m);
+    if (!instant && exists && hv->ops->attach(hv, vm->name, &spec, NULL) == 0 &&
         strcmp(spec.base, tv->base_path) == 0)
         return hv->ops->reset_disk(hv, vm->name, err);
     if (exists && hv->ops->destroy(hv, vm->name, err) != 0)
         return -1;
     vm_spec_fill(m, p, tv, vm, &spec);
+    if (p->clone_mode == DB_CLONE_INSTANT && pool_instant_capable(m))
+        return pool_instant_define(m, p, tv, &spec, err);
     return hv->ops->define(hv, &spec, err);
 }
 
