@@ -43,7 +43,7 @@ static void fill_defaults(struct pool_mgr_config *c)
     if (!c->set_password)
         c->set_password = cred_set_password_qga;
     if (!c->reserved_prefix)
-        c->reserved_prefix = "tpl-";
+        c->reserved_prefix = "parent-"; /* hv/parent.c names its build VMs so */
 }
 
 int64_t pm_now(struct pool_mgr *m)

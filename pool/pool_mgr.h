@@ -57,7 +57,8 @@ struct pool_mgr_config {
     int mem_reserve_mb;       /* keep this much host memory free (default 256) */
     int accel;                /* enum hv_accel for new VMs (default HV_ACCEL_AUTO) */
     /* hv VMs whose name starts with this are not the pool manager's (instant-clone
-     * parents): reconciliation never destroys them. Default "tpl-". */
+     * parents): reconciliation never destroys them. Default "parent-" (hv/parent.c names them so).
+     */
     const char *reserved_prefix;
     /* The clock (unix seconds) for timeouts and the rows written; NULL: the real one. */
     int64_t (*now)(void *arg);

@@ -58,7 +58,7 @@ START_TEST(a_killed_broker_is_finished_or_undone_at_start)
     snprintf(spec.name, sizeof spec.name, "lab-099"); /* an orphan: no row */
     ck_assert_int_eq(px_hv->ops->define(px_hv, &spec, &err), 0);
     ck_assert_int_eq(px_hv->ops->start(px_hv, "lab-099", &err), 0);
-    snprintf(spec.name, sizeof spec.name, "tpl-tiny-1"); /* not ours: an instant-clone parent */
+    snprintf(spec.name, sizeof spec.name, "parent-tiny-1"); /* not ours: an instant-clone parent */
     ck_assert_int_eq(px_hv->ops->define(px_hv, &spec, &err), 0);
     int gen5 = hv_fake_disk_gen(px_hv, "lab-005");
 
@@ -66,7 +66,7 @@ START_TEST(a_killed_broker_is_finished_or_undone_at_start)
     px_settle();
 
     ck_assert_int_eq(hv_fake_disk_gen(px_hv, "lab-099"), 0);
-    ck_assert_int_eq(hv_fake_disk_gen(px_hv, "tpl-tiny-1"), 1);
+    ck_assert_int_eq(hv_fake_disk_gen(px_hv, "parent-tiny-1"), 1);
     ck_assert_int_eq(px_vm("lab-002").state, VM_READY);
     ck_assert_int_eq(hv_fake_disk_gen(px_hv, "lab-002"), 1); /* adopted, not re-made */
     ck_assert_int_eq(hv_fake_disk_gen(px_hv, "lab-007"), 1);
