@@ -130,14 +130,15 @@ void api_gateway_token_redeem(struct api_req *r)
     struct routing_token_parts tp;
     uint8_t key[32];
     db_set_actor(r->d->db, r->actor);
-    /* Signed tokens only (routing_token.h): a malformed or expired one is refused before the
-     * store is asked; the MAC is checked against the row the store spends. */
+    /* Signed tokens only (routing_token.h): a malformed, forged or expired one is refused
+     * before the store is asked, so it spends nothing; the spent row must then name the
+     * user and VM the token was signed for. */
     int rc = DB_EDENIED;
-    if (routing_token_split(token, &tp) == 0 && tp.expires > (int64_t)time(NULL))
+    if (routing_token_split(token, &tp) == 0 && routing_token_key(r->d->key.k, key) == 0 &&
+        routing_token_valid(key, &tp, (int64_t)time(NULL)))
         rc = db_token_redeem(r->d->db, tp.raw, DB_TOKEN_ROUTING, &t, &err);
     OPENSSL_cleanse(token, sizeof token);
-    if (rc == DB_OK && (routing_token_key(r->d->key.k, key) != 0 ||
-                        !routing_token_valid(key, &tp, t.user_id, t.vm_id, (int64_t)time(NULL))))
+    if (rc == DB_OK && (t.user_id != tp.user_id || t.vm_id != tp.vm_id))
         rc = DB_EDENIED;
     OPENSSL_cleanse(key, sizeof key);
     OPENSSL_cleanse(&tp, sizeof tp);

@@ -56,7 +56,7 @@ void api_me_get(struct api_req *r)
         json_array_append_new(names, json_string(pools[i].name));
     free(pools);
     api_reply_json(r, 200,
-                   json_pack("{s:s,s:s,s:o,s:s*}", "user", u.name, "display_name", u.display_name,
+                   json_pack("{s:s,s:s,s:o,s:s?}", "user", u.name, "display_name", u.display_name,
                              "pools", names, "default_pool",
                              u.default_pool[0] ? u.default_pool : NULL));
 }
@@ -73,7 +73,7 @@ static json_t *desktop_json(struct db *db, const struct db_pool *p, int64_t user
             json_pack("{s:I,s:s}", "id", (json_int_t)s.id, "state", db_session_state_name(s.state));
     json_t *id = have ? json_integer(vm.id) : json_null();
     /* "none": no desktop held yet; connecting assigns (or, in a personal pool, makes) one. */
-    return json_pack("{s:o,s:s,s:s,s:s*,s:s,s:o,s:b}", "id", id, "pool", p->name, "pool_type",
+    return json_pack("{s:o,s:s,s:s,s:s?,s:s,s:o,s:b}", "id", id, "pool", p->name, "pool_type",
                      db_pool_type_name(p->type), "vm", have ? vm.name : NULL, "state",
                      have ? vm_state_name(vm.state) : "none", "session", session, "allow_reset",
                      p->allow_user_reset);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Routing tokens: "RAW.EXPIRES.MAC", composed at issue and checked at redemption. */
+/* Routing tokens: "RAW.USER_ID.VM_ID.EXPIRES.MAC", composed at issue, checked at redemption. */
 #include "routing_token.h"
 #include "selfservice_crypto.h"
 
@@ -44,39 +44,51 @@ int routing_token_compose(const uint8_t key[32], const char *raw, int64_t user_i
 {
     char mac[44];
     if (strlen(raw) != ROUTING_TOKEN_RAW_LEN || !is_b64url(raw, ROUTING_TOKEN_RAW_LEN) ||
-        expires <= 0 || mac_of(key, raw, user_id, vm_id, expires, mac) != 0)
+        expires <= 0 || user_id <= 0 || vm_id <= 0 ||
+        mac_of(key, raw, user_id, vm_id, expires, mac) != 0)
         return -1;
-    int n = snprintf(out, cap, "%s.%" PRId64 ".%s", raw, expires, mac);
+    int n = snprintf(out, cap, "%s.%" PRId64 ".%" PRId64 ".%" PRId64 ".%s", raw, user_id, vm_id,
+                     expires, mac);
     return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/* A positive decimal number of 1..18 digits at *p, ended by '.'; advances *p past the dot. */
+static int number(const char **p, int64_t *out)
+{
+    size_t n = strspn(*p, "0123456789");
+    if (n < 1 || n > 18 || (*p)[n] != '.')
+        return -1;
+    errno = 0;
+    long long v = strtoll(*p, NULL, 10);
+    if (errno || v <= 0)
+        return -1;
+    *out = v;
+    *p += n + 1;
+    return 0;
 }
 
 int routing_token_split(const char *text, struct routing_token_parts *out)
 {
-    const char *d1 = strchr(text, '.');
-    const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
-    if (!d1 || !d2 || d1 - text != ROUTING_TOKEN_RAW_LEN || !is_b64url(text, ROUTING_TOKEN_RAW_LEN))
+    if (strlen(text) >= ROUTING_TOKEN_TEXT_MAX || !is_b64url(text, ROUTING_TOKEN_RAW_LEN) ||
+        text[ROUTING_TOKEN_RAW_LEN] != '.')
         return -1;
-    size_t elen = (size_t)(d2 - d1 - 1);
-    if (elen < 1 || elen > 18 || strspn(d1 + 1, "0123456789") != elen)
+    const char *p = text + ROUTING_TOKEN_RAW_LEN + 1;
+    struct routing_token_parts t;
+    if (number(&p, &t.user_id) != 0 || number(&p, &t.vm_id) != 0 || number(&p, &t.expires) != 0)
         return -1;
-    if (strlen(d2 + 1) != 43 || !is_b64url(d2 + 1, 43))
+    if (strlen(p) != 43 || !is_b64url(p, 43))
         return -1;
-    errno = 0;
-    long long e = strtoll(d1 + 1, NULL, 10);
-    if (errno || e <= 0)
-        return -1;
-    memcpy(out->raw, text, ROUTING_TOKEN_RAW_LEN);
-    out->raw[ROUTING_TOKEN_RAW_LEN] = '\0';
-    out->expires = e;
-    memcpy(out->mac, d2 + 1, 44);
+    memcpy(t.raw, text, ROUTING_TOKEN_RAW_LEN);
+    t.raw[ROUTING_TOKEN_RAW_LEN] = '\0';
+    memcpy(t.mac, p, 44);
+    *out = t;
     return 0;
 }
 
-int routing_token_valid(const uint8_t key[32], const struct routing_token_parts *p, int64_t user_id,
-                        int64_t vm_id, int64_t now)
+int routing_token_valid(const uint8_t key[32], const struct routing_token_parts *p, int64_t now)
 {
     char want[44];
-    if (p->expires <= now || mac_of(key, p->raw, user_id, vm_id, p->expires, want) != 0)
+    if (p->expires <= now || mac_of(key, p->raw, p->user_id, p->vm_id, p->expires, want) != 0)
         return 0;
     return ss_str_eq_ct(want, p->mac);
 }

@@ -27,43 +27,59 @@ START_TEST(compose_split_roundtrip)
     /* RAW.EXPIRES.MAC, URL- and cookie-safe, and short enough for the X.224 cookie line. */
     ck_assert_int_eq(strncmp(tok, raw, 43), 0);
     ck_assert_int_eq(tok[43], '.');
-    ck_assert_int_eq(strncmp(tok + 44, "1800000060.", 11), 0);
-    ck_assert_uint_le(strlen(tok), 98);
+    ck_assert_int_eq(strncmp(tok + 44, "7.42.1800000060.", 16), 0);
+    ck_assert_uint_lt(strlen(tok), ROUTING_TOKEN_TEXT_MAX);
     ck_assert_uint_eq(strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
                                   "-_."),
                       strlen(tok));
     ck_assert_int_eq(routing_token_split(tok, &p), 0);
     ck_assert_str_eq(p.raw, raw);
     ck_assert_int_eq(p.expires, 1800000060);
-    ck_assert_int_eq(routing_token_valid(key, &p, 7, 42, 1800000000), 1);
+    ck_assert_int_eq(p.user_id, 7);
+    ck_assert_int_eq(p.vm_id, 42);
+    ck_assert_int_eq(routing_token_valid(key, &p, 1800000000), 1);
 }
 END_TEST
 
+/* Rewrites the dotted field `field` (1 user, 2 VM, 3 expiry) of tok to `value`. */
+static void swap_field(const char *tok, int field, const char *value, char *out, size_t cap)
+{
+    const char *start = tok;
+    for (int i = 0; i < field; i++)
+        start = strchr(start, '.') + 1;
+    const char *end = strchr(start, '.');
+    snprintf(out, cap, "%.*s%s%s", (int)(start - tok), tok, value, end);
+}
+
 START_TEST(bound_to_user_vm_expiry_and_key)
 {
-    char tok[ROUTING_TOKEN_TEXT_MAX];
+    char tok[ROUTING_TOKEN_TEXT_MAX], moved[ROUTING_TOKEN_TEXT_MAX];
     struct routing_token_parts p;
     ck_assert_int_eq(routing_token_compose(key, raw, 7, 42, 1800000060, tok, sizeof tok), 0);
     ck_assert_int_eq(routing_token_split(tok, &p), 0);
-    ck_assert_int_eq(routing_token_valid(key, &p, 8, 42, 1800000000), 0); /* other user */
-    ck_assert_int_eq(routing_token_valid(key, &p, 7, 43, 1800000000), 0); /* other VM */
-    ck_assert_int_eq(routing_token_valid(key, &p, 7, 42, 1800000060), 0); /* expired */
-    ck_assert_int_eq(routing_token_valid(key, &p, 7, 42, 1900000000), 0);
+    ck_assert_int_eq(routing_token_valid(key, &p, 1800000060), 0); /* expired */
+    ck_assert_int_eq(routing_token_valid(key, &p, 1900000000), 0);
     uint8_t other_master[32] = {0}, other[32];
     ck_assert_int_eq(routing_token_key(other_master, other), 0);
-    ck_assert_int_eq(routing_token_valid(other, &p, 7, 42, 1800000000), 0); /* other broker */
-    /* A later expiry written into the token breaks the MAC. */
-    char moved[ROUTING_TOKEN_TEXT_MAX];
-    snprintf(moved, sizeof moved, "%.44s1800009999%s", tok, tok + 54);
-    ck_assert_int_eq(routing_token_split(moved, &p), 0);
-    ck_assert_int_eq(routing_token_valid(key, &p, 7, 42, 1800000000), 0);
-    /* One changed character of the MAC. */
+    ck_assert_int_eq(routing_token_valid(other, &p, 1800000000), 0); /* other broker */
+    /* Another user, another VM or a later expiry written into the token break the MAC. */
+    const char *values[] = {"8", "43", "1800009999"};
+    for (int f = 0; f < 3; f++) {
+        swap_field(tok, f + 1, values[f], moved, sizeof moved);
+        ck_assert_int_eq(routing_token_split(moved, &p), 0);
+        ck_assert_msg(routing_token_valid(key, &p, 1800000000) == 0, "field %d not bound", f + 1);
+    }
+    /* One changed character of the MAC, or of the random part. */
     char flipped[ROUTING_TOKEN_TEXT_MAX];
     snprintf(flipped, sizeof flipped, "%s", tok);
     size_t last = strlen(flipped) - 1;
     flipped[last] = flipped[last] == 'A' ? 'B' : 'A';
     ck_assert_int_eq(routing_token_split(flipped, &p), 0);
-    ck_assert_int_eq(routing_token_valid(key, &p, 7, 42, 1800000000), 0);
+    ck_assert_int_eq(routing_token_valid(key, &p, 1800000000), 0);
+    snprintf(flipped, sizeof flipped, "%s", tok);
+    flipped[0] = flipped[0] == 'A' ? 'B' : 'A';
+    ck_assert_int_eq(routing_token_split(flipped, &p), 0);
+    ck_assert_int_eq(routing_token_valid(key, &p, 1800000000), 0);
 }
 END_TEST
 
@@ -80,17 +96,23 @@ START_TEST(split_refuses_other_shapes)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         ck_assert_msg(routing_token_split(cases[i], &p) != 0, "accepted %s", cases[i]);
-    snprintf(bad, sizeof bad, "%s.1800000060.%s.x", raw, mac); /* a fourth part */
+    const char *shapes[] = {
+        "%s.1.1.1800000060.%s.x", /* a sixth part */
+        "%s.1.1800000060.%s",     /* no VM id */
+        "%s.1.1.-5.%s",
+        "%s.0.1.1800000060.%s",
+        "%s.1.0.1800000060.%s",
+        "%s.1.1..%s",
+        "%s.1.1.99999999999999999999.%s", /* overflow */
+        "%s.1.1.18e8.%s",
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        snprintf(bad, sizeof bad, shapes[i], raw, mac);
+        ck_assert_msg(routing_token_split(bad, &p) != 0, "accepted %s", bad);
+    }
+    snprintf(bad, sizeof bad, "%s.1.1.1800000060.%.42s", raw, mac); /* short MAC */
     ck_assert_int_ne(routing_token_split(bad, &p), 0);
-    snprintf(bad, sizeof bad, "%s.-5.%s", raw, mac);
-    ck_assert_int_ne(routing_token_split(bad, &p), 0);
-    snprintf(bad, sizeof bad, "%s.0.%s", raw, mac);
-    ck_assert_int_ne(routing_token_split(bad, &p), 0);
-    snprintf(bad, sizeof bad, "%s.1800000060.%.42s", raw, mac); /* short MAC */
-    ck_assert_int_ne(routing_token_split(bad, &p), 0);
-    snprintf(bad, sizeof bad, "%.42s+.1800000060.%s", raw, mac); /* not base64url */
-    ck_assert_int_ne(routing_token_split(bad, &p), 0);
-    snprintf(bad, sizeof bad, "%s.99999999999999999999.%s", raw, mac); /* overflow */
+    snprintf(bad, sizeof bad, "%.42s+.1.1.1800000060.%s", raw, mac); /* not base64url */
     ck_assert_int_ne(routing_token_split(bad, &p), 0);
 }
 END_TEST
@@ -103,6 +125,8 @@ START_TEST(compose_refuses_bad_raw_and_small_buffers)
                                            10, tok, sizeof tok),
                      0);
     ck_assert_int_ne(routing_token_compose(key, raw, 1, 1, 0, tok, sizeof tok), 0);
+    ck_assert_int_ne(routing_token_compose(key, raw, 0, 1, 10, tok, sizeof tok), 0);
+    ck_assert_int_ne(routing_token_compose(key, raw, 1, 0, 10, tok, sizeof tok), 0);
     ck_assert_int_ne(routing_token_compose(key, raw, 1, 1, 10, tok, 60), 0);
 }
 END_TEST
