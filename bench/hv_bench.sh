@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # Hypervisor benchmark, side by side in one run:
-#  1. creating a qcow2 differencing disk on a 64 MiB and on a 2 GiB base (the ratio should be
-#     ~1: an overlay costs the same whatever the base), beside a full copy of the 2 GiB base;
+#  1. creating a qcow2 differencing disk on 64 MiB, 1 GiB, 2 GiB and 4 GiB bases (the ratio
+#     should be ~1: an overlay costs the same whatever the base), beside a full copy of each;
 #  2. cold boot of a tiny-template clone to ready (guest agent + RDP answer), median of 5,
 #     and the RSS of the QEMU process of a ready desktop.
 # Usage: bench/hv_bench.sh BUILD_DIR [OUT_JSON]   (default out: bench/results/hv.json)
@@ -21,8 +21,9 @@ now_ns() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 ms_since() { awk -v a="$(now_ns)" -v b="$1" 'BEGIN{printf "%.2f", (a-b)/1000000}'; }
 
-echo "bench: preparing bases (64 MiB and 2 GiB of real data)" >&2
-for size in 64 2048; do
+SIZES="64 1024 2048 4096"
+echo "bench: preparing bases ($SIZES MiB of random data)" >&2
+for size in $SIZES; do
     # Random data, so neither qcow2 nor the copy can skip zero clusters.
     head -c "$((size * 1024 * 1024))" /dev/urandom >"$work/base-$size.raw"
     qemu-img convert -O qcow2 "$work/base-$size.raw" "$work/base-$size.qcow2"
@@ -38,18 +39,27 @@ overlay_ms() { # base -> median ms over 21 overlay creations
         rm -f "$work/ovl-$i.qcow2"
     done | median
 }
-ovl64=$(overlay_ms "$work/base-64.qcow2")
-ovl2g=$(overlay_ms "$work/base-2048.qcow2")
-copies=()
-for i in 1 2 3; do
-    t=$(now_ns)
-    qemu-img convert -O qcow2 "$work/base-2048.qcow2" "$work/copy.qcow2"
-    sync "$work/copy.qcow2"
-    copies+=("$(ms_since "$t")")
-    rm -f "$work/copy.qcow2"
+copy_ms() { # base -> median ms over 3 full copies (what a full clone costs)
+    for i in 1 2 3; do
+        local t=$(now_ns)
+        qemu-img convert -O qcow2 "$1" "$work/copy.qcow2"
+        sync "$work/copy.qcow2"
+        ms_since "$t"
+        rm -f "$work/copy.qcow2"
+    done | median
+}
+rows=()
+for size in $SIZES; do
+    o=$(overlay_ms "$work/base-$size.qcow2")
+    c=$(copy_ms "$work/base-$size.qcow2")
+    eval "ovl_$size=$o; copy_$size=$c"
+    rows+=("{\"base_mib\": $size, \"overlay_ms\": $o, \"full_copy_ms\": $c, \"copy_over_overlay\": $(awk -v a="$c" -v b="$o" 'BEGIN{printf "%.1f", a/b}')}")
+    echo "bench: base $size MiB: overlay $o ms, full copy $c ms" >&2
+    rm -f "$work/base-$size.qcow2"
 done
-copy2g=$(printf '%s\n' "${copies[@]}" | median)
-echo "bench: overlay 64 MiB ${ovl64} ms, overlay 2 GiB ${ovl2g} ms, full copy 2 GiB ${copy2g} ms" >&2
+ovl64=$ovl_64
+ovl2g=$ovl_2048
+copy2g=$copy_2048
 
 echo "bench: tiny template" >&2
 "$HV" --state "$STATE" template build tiny >/dev/null
@@ -78,6 +88,7 @@ cat >"$OUT" <<JSON
   "overlay_create_ms": {"base_64MiB": $ovl64, "base_2GiB": $ovl2g,
                         "ratio_2GiB_over_64MiB": $(awk -v a="$ovl2g" -v b="$ovl64" 'BEGIN{printf "%.2f", a/b}')},
   "full_copy_2GiB_ms": $copy2g,
+  "by_base_size": [$(IFS=,; echo "${rows[*]}")],
   "ratio_full_copy_over_overlay_2GiB": $(awk -v a="$copy2g" -v b="$ovl2g" 'BEGIN{printf "%.1f", a/b}'),
   "cold_boot_to_ready_ms": {"median": $boot, "runs": [$(IFS=,; echo "${boots[*]}")],
                             "ready_means": "$([ "$rdp" -gt 0 ] && echo "guest-ping + X.224 Connection Confirm" || echo "guest-ping")"},
