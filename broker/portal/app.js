@@ -155,6 +155,7 @@
   }
 
   async function refresh() {
+    const asked = Date.now();
     const r = await call('GET', '/me/desktops');
     if (r.status !== 200) return;
     const items = r.data.items;
@@ -168,7 +169,7 @@
         cards.set(it.pool, c);
         $('desktops').append(c.el);
       }
-      update(c, it);
+      update(c, it, asked);
     }
     for (const [pool, c] of cards) {
       if (!seen.has(pool)) {
@@ -201,14 +202,17 @@
     return c;
   }
 
-  function update(c, it) {
+  // asked: when the list was requested; a list asked for before a reset began says nothing
+  // about that reset.
+  function update(c, it, asked) {
     c.item = it;
     c.name.textContent = it.pool;
     c.pool.textContent = `${it.pool} (${it.pool_type === 'personal' ? 'personal' : 'pooled'})`;
     c.vm.textContent = it.vm || '—';
     c.session.textContent = it.session ? it.session.state : 'none';
     let state = it.state;
-    if (c.progress) state = track(c, it);
+    if (c.progress && asked !== undefined && asked >= c.progress.started) state = track(c, it);
+    else if (c.progress) state = c.progress.kind === 'reset' ? 'refreshing' : 'restarting';
     c.state.className = `state s-${state}`;
     c.state.textContent = STATE_TEXT[state] || state;
     const busy = !!c.progress || c.connecting;
