@@ -1,0 +1,242 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Broker + gateway + pool together, nothing faked: a real deskpoold (HTTPS with its
+# self-signed certificate and gateway key), a real deskpool-gw pointed at it, and a pooled
+# tiny-template pool whose VMs really run. Through the gateway:
+#   - (pool: max 3, spare 2, so the refreshed VM is not the surplus spare the pool trims)
+#   - alice logs in with deskpool-probe and gets a frame from a VM of the pool;
+#   - bob gets a different VM (deskpool session list / vm list);
+#   - a wrong password (carol, entitled) exits 4: no VM assigned to her, the failure counted;
+#   - alice disconnects and reconnects within the disconnect timeout: the same VM (the tiny
+#     desktop ends its guest session on disconnect, so there is no guest session to keep);
+#   - alice's logoff refreshes her pooled VM (a new overlay: its inode changes);
+#   - xfreerdp under Xvfb shows the desktop (background #1F4E79); the screenshot is kept in
+#     BUILD/test-artifacts/gateway_e2e_xfreerdp.png.
+# Usage: test_gateway_e2e.sh BUILD_DIR SOURCE_DIR
+# Needs: what test_broker_pool.sh and test_gateway.sh need (QEMU, xfreerdp, Xvfb, imagemagick).
+source "$(dirname "$0")/lib.sh" "$@"
+
+DAEMON="$BUILD/broker/daemon/deskpoold"
+CLI="$BUILD/clients/deskpool/deskpool"
+GW="$BUILD/rdp-gw/deskpool-gw"
+PROBE="$BUILD/clients/deskpool-probe/deskpool-probe"
+BG=1F4E79 # SCENE_BG in templates/guest/desktop/scene.h
+for b in "$DAEMON" "$CLI" "$GW" "$PROBE"; do
+    [ -x "$b" ] || fail "$b not built: cmake --build $BUILD"
+done
+for t in xfreerdp:freerdp2-x11 Xvfb:xvfb import:imagemagick convert:imagemagick python3:python3; do
+    command -v "${t%%:*}" >/dev/null || fail "${t%%:*} is missing: apt-get install ${t#*:}"
+done
+
+# Short: the admin socket lives here and unix socket paths are limited to 108 bytes.
+B=$(mktemp -d /tmp/dpe-XXXXXX)
+SOCK="$B/d.sock"
+DPID=""
+GWPID=""
+XPIDS=()
+
+dp() { "$CLI" --socket "$SOCK" "$@"; }
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+json_field() { sed -n "s/.*\"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head -1; }
+vm_field() { dp --json vm show "$1" | json_field "$2"; }
+# The VM of USER's live session, from deskpool session list (columns: ID USER POOL VM STATE ...).
+session_vm() { dp session list | awk -v u="$1" '$2 == u {print $4; exit}'; }
+session_state() { dp session list | awk -v u="$1" '$2 == u {print $5; exit}'; }
+show_logs() {
+    for f in deskpoold.log gw.log; do
+        [ -f "$B/$f" ] || continue
+        echo "--- $f (last 30 lines) ---" >&2
+        tail -n 30 "$B/$f" >&2
+    done
+}
+die() {
+    show_logs
+    fail "$@"
+}
+cleanup() {
+    for p in "${XPIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    if [ -n "$GWPID" ]; then kill "$GWPID" 2>/dev/null || true; fi
+    if [ -n "$DPID" ] && alive "$DPID"; then
+        # KEEP_FAILED keeps the VM folders (serial logs) for a look; the QEMUs are killed below.
+        [ -n "${KEEP_FAILED:-}" ] || dp pool delete e2e --force --wait >/dev/null 2>&1 || true
+        kill "$DPID" 2>/dev/null || true
+    fi
+    wait 2>/dev/null || true
+    for pidfile in "$B"/st/vms/*/qemu.pid; do
+        [ -f "$pidfile" ] && kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+    done
+    if [ -n "${KEEP_FAILED:-}" ]; then echo "kept $B" >&2; else rm -rf "$B"; fi
+}
+trap cleanup EXIT
+
+ensure_tiny
+mkdir -p "$B/st/cache"
+cp -a "$STATE/cache/tiny" "$B/st/cache/"
+HTTPS_PORT=$(free_port)
+GW_PORT=$(free_port)
+METRICS_PORT=$(free_port)
+cat >"$B/deskpool.conf" <<CONF
+[broker]
+state_dir = $B/st
+socket = $SOCK
+pidfile = $B/deskpoold.pid
+log_level = info
+[https]
+listen = 127.0.0.1:$HTTPS_PORT
+CONF
+
+"$DAEMON" --config "$B/deskpool.conf" --foreground >>"$B/deskpoold.log" 2>&1 &
+DPID=$!
+deadline=$((SECONDS + 20))
+until dp status >/dev/null 2>&1 && [ -s "$B/st/tls/cert.pem" ] && [ -s "$B/st/gateway.key" ]; do
+    alive "$DPID" || die "deskpoold exited at start"
+    [ $SECONDS -lt $deadline ] || die "deskpoold did not answer within 20 s"
+    sleep 0.2
+done
+
+# The gateway trusts exactly the broker's self-signed certificate and shares its key file.
+cat >"$B/gw.ini" <<INI
+[gateway]
+listen = 127.0.0.1:$GW_PORT
+state_dir = $B/gw
+[broker]
+url = https://127.0.0.1:$HTTPS_PORT
+ca = $B/st/tls/cert.pem
+key_file = $B/st/gateway.key
+[limits]
+desktop_wait = 120
+[metrics]
+listen = 127.0.0.1:$METRICS_PORT
+INI
+"$GW" --config "$B/gw.ini" --check-config >"$B/check.out" 2>&1 || die "gateway --check-config: $(cat "$B/check.out")"
+"$GW" --config "$B/gw.ini" --foreground >"$B/gw.out" 2>"$B/gw.log" &
+GWPID=$!
+deadline=$((SECONDS + 20))
+until grep -q "listening on" "$B/gw.log" 2>/dev/null; do
+    alive "$GWPID" || die "deskpool-gw exited at start"
+    [ $SECONDS -lt $deadline ] || die "deskpool-gw did not listen within 20 s"
+    sleep 0.1
+done
+pass "deskpoold (HTTPS 127.0.0.1:$HTTPS_PORT) and deskpool-gw (127.0.0.1:$GW_PORT) up"
+
+out=$(dp template build tiny) || die "template build: $out"
+out=$(dp pool create e2e --template tiny --type pooled --max 3 --spare 2 \
+    --disconnect-timeout 10m --wait --wait-timeout 180) || { dp pool show e2e >&2; die "pool create: $out"; }
+for u in alice:Alice-pw-1 bob:Bob-pw-1 carol:Carol-pw-1; do
+    printf '%s\n' "${u#*:}" | dp user add "${u%%:*}" >/dev/null || die "user add ${u%%:*}"
+    dp entitle e2e --user "${u%%:*}" >/dev/null || die "entitle ${u%%:*}"
+done
+pass "pool e2e ready (2 spares), alice, bob and carol entitled"
+
+probe() { # probe USER PASSWORD [options]: exit code of deskpool-probe through the gateway
+    local user=$1 pw=$2
+    shift 2
+    PW=$pw timeout 120 "$PROBE" --user "$user" --password-env PW --json --timeout 100 "$@" \
+        "127.0.0.1:$GW_PORT" >"$B/probe.out" 2>&1
+}
+
+# --- alice: a frame from a VM of the pool
+rc=0
+probe alice Alice-pw-1 --png "$B/alice.png" || rc=$?
+[ $rc = 0 ] || die "alice through the gateway: exit $rc: $(cat "$B/probe.out")"
+vm_a=$(session_vm alice)
+[ -n "$vm_a" ] || { dp session list >&2; die "alice has no session after her login"; }
+[ "$(vm_field "$vm_a" user)" = alice ] || die "vm show $vm_a: not alice's"
+pass "alice logs in through the gateway and gets a frame from $vm_a ($(cat "$B/probe.out"))"
+
+# --- bob: another VM (the pool starts one when the spare is taken)
+rc=0
+probe bob Bob-pw-1 || rc=$?
+[ $rc = 0 ] || die "bob through the gateway: exit $rc: $(cat "$B/probe.out")"
+vm_b=$(session_vm bob)
+[ -n "$vm_b" ] || { dp session list >&2; die "bob has no session"; }
+[ "$vm_b" != "$vm_a" ] || die "alice and bob both on $vm_a"
+[ "$(vm_field "$vm_b" user)" = bob ] || die "vm show $vm_b: not bob's"
+pass "bob gets a different VM: $vm_b"
+
+# --- wrong password: exit 4, nothing assigned to carol, the failure counted
+rc=0
+probe carol not-her-password || rc=$?
+[ $rc = 4 ] || die "wrong password: exit $rc, want 4: $(cat "$B/probe.out")"
+dp --json vm list | grep -q '"user": "carol"' && die "carol was assigned a VM after a wrong password"
+[ -z "$(session_vm carol)" ] || die "carol has a session after a wrong password"
+failed=$(dp --json user show carol | json_field failed_logins)
+[ "$failed" = 1 ] || die "carol's failed_logins is '$failed', want 1"
+grep -q 'login of "carol" refused: wrong password' "$B/gw.log" || die "gateway did not log the refusal"
+pass "wrong password: exit 4, no VM for carol, failed_logins = 1"
+
+# --- disconnect + reconnect within the disconnect timeout: the same VM
+deadline=$((SECONDS + 30))
+until [ "$(session_state alice)" = disconnected ]; do
+    [ $SECONDS -lt $deadline ] || { dp session list >&2; die "alice's session is not disconnected after the probe left"; }
+    sleep 0.5
+done
+rc=0
+probe alice Alice-pw-1 || rc=$?
+[ $rc = 0 ] || die "alice's reconnect: exit $rc: $(cat "$B/probe.out")"
+again=$(session_vm alice)
+[ "$again" = "$vm_a" ] || die "alice reconnected to '$again', not her VM $vm_a"
+pass "alice disconnected and reconnected to the same VM $vm_a"
+
+# --- logoff in the pooled pool refreshes alice's VM (new overlay), bob's is untouched
+disk_a="$B/st/vms/$vm_a/disk.qcow2"
+inode_a=$(stat -c %i "$disk_a")
+inode_b=$(stat -c %i "$B/st/vms/$vm_b/disk.qcow2")
+dp session logoff alice >/dev/null || die "session logoff alice"
+deadline=$((SECONDS + 120))
+until [ "$(vm_field "$vm_a" state)" = ready ] && [ "$(stat -c %i "$disk_a" 2>/dev/null)" != "$inode_a" ]; do
+    [ $SECONDS -lt $deadline ] || die "after alice's logoff $vm_a is $(vm_field "$vm_a" state), overlay not replaced"
+    sleep 0.5
+done
+[ -z "$(vm_field "$vm_a" user)" ] || [ "$(vm_field "$vm_a" user)" = null ] || die "$vm_a still has a user"
+[ "$(stat -c %i "$B/st/vms/$vm_b/disk.qcow2")" = "$inode_b" ] || die "bob's $vm_b was refreshed too"
+pass "alice's logoff refreshed $vm_a (new overlay); bob's $vm_b untouched"
+
+# --- xfreerdp under Xvfb through the gateway shows the desktop
+exec 5>"$B/display"
+Xvfb -displayfd 5 -screen 0 1280x1024x24 -nolisten tcp >"$B/xvfb.log" 2>&1 &
+XPIDS+=($!)
+exec 5>&-
+for _ in $(seq 100); do [ -s "$B/display" ] && break; sleep 0.1; done
+[ -s "$B/display" ] || die "Xvfb did not start: $(cat "$B/xvfb.log")"
+export DISPLAY=:$(head -n1 "$B/display")
+xfreerdp "/v:127.0.0.1:$GW_PORT" /u:alice /p:Alice-pw-1 /cert:ignore /size:1024x768 >"$B/xf.log" 2>&1 &
+XF_PID=$!
+XPIDS+=($XF_PID)
+deadline=$((SECONDS + 120))
+until [ "$(grep -c 'user "alice" relayed to vm' "$B/gw.log")" -ge 3 ]; do
+    alive "$XF_PID" || die "xfreerdp exited: $(tail -n 5 "$B/xf.log")"
+    [ $SECONDS -lt $deadline ] || die "xfreerdp got no session within 120 s: $(tail -n 5 "$B/xf.log")"
+    sleep 0.5
+done
+mkdir -p "$BUILD/test-artifacts"
+shot="$BUILD/test-artifacts/gateway_e2e_xfreerdp.png"
+bg=0
+for _ in $(seq 20); do # the first frame may take a moment after the session starts
+    sleep 1
+    import -window root "$B/shot.png" || die "screenshot failed"
+    convert "$B/shot.png" -crop 1024x768+0+0 +repage "$B/win.png"
+    bg=$(convert "$B/win.png" -fill black +opaque "#$BG" -fill white -opaque "#$BG" \
+        -format "%[fx:int(mean*w*h+0.5)]" info:)
+    ((bg >= 1024 * 768 / 20)) && break
+done
+cp "$B/shot.png" "$shot"
+colours=$(convert "$B/win.png" -format %k info:)
+((bg >= 1024 * 768 / 20)) || die "only $bg pixels of #$BG in the xfreerdp window ($colours colours; $shot)"
+((colours >= 5)) || die "only $colours colours in the xfreerdp window ($shot)"
+vm_x=$(session_vm alice)
+[ -n "$vm_x" ] && [ "$vm_x" != "$vm_b" ] || die "xfreerdp's alice is on '$vm_x' (bob has $vm_b)"
+kill "$XF_PID" 2>/dev/null || true
+pass "xfreerdp through the gateway shows alice's desktop on $vm_x ($bg background pixels, $colours colours; $shot)"
+
+m=$(python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$METRICS_PORT/metrics').read().decode())") ||
+    die "no /metrics"
+grep -q '^deskpool_gw_logins_ok [4-9]' <<<"$m" || die "metrics: $(grep logins_ok <<<"$m")"
+grep -q '^deskpool_gw_logins_failed [1-9]' <<<"$m" || die "metrics: $(grep logins_failed <<<"$m")"
+for s in Alice-pw-1 Bob-pw-1 not-her-password "$(cat "$B/st/gateway.key")"; do
+    ! grep -qF -- "$s" "$B/gw.log" "$B/deskpoold.log" || die "a log holds a secret"
+done
+pass "metrics count the logins; no password or key in the gateway's or broker's log"
+echo PASS
