@@ -12,6 +12,7 @@
 #include "pool_mgr.h"
 #include "selfservice.h"
 #include "store/db.h"
+#include "store/db_audit.h"
 #include "store/db_pools.h"
 #include "store/db_sessions.h"
 #include "store/db_vms.h"
@@ -19,6 +20,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +33,38 @@ static void audit(struct api_req *r, const char *action, const struct db_vm *vm,
     api_audit(r, action, obj, kv, 2);
 }
 
+/*
+ * 1 if the VM is on its way back from a fresh disk: refreshing or provisioning, or starting
+ * right after that (an instant clone is "starting" within a tenth of a second of a reset,
+ * and a second click on Reset must not be refused then, nor reset it twice).
+ */
+static int fresh_disk_coming(struct db *db, const struct db_vm *vm)
+{
+    if (vm->state == VM_REFRESHING || vm->state == VM_PROVISIONING)
+        return 1;
+    if (vm->state != VM_STARTING)
+        return 0;
+    char obj[96];
+    snprintf(obj, sizeof obj, "vm:%s", vm->name);
+    struct db_audit_event *ev = NULL;
+    size_t n = 0;
+    int fresh = 0;
+    if (db_audit_list(db, 0, 20, obj, &ev, &n, NULL) != DB_OK)
+        return 0;
+    /* The newest state change is the one into "starting": from where? */
+    for (size_t i = n; i-- > 0;) {
+        if (strcmp(ev[i].action, "vm.state") != 0)
+            continue;
+        json_t *d = json_loads(ev[i].detail, 0, NULL);
+        const char *from = json_string_value(json_object_get(d, "from"));
+        fresh = from && (strcmp(from, "refreshing") == 0 || strcmp(from, "provisioning") == 0);
+        json_decref(d);
+        break;
+    }
+    free(ev);
+    return fresh;
+}
+
 void api_desktop_reset(struct api_req *r)
 {
     int confirm = 0;
@@ -41,8 +75,9 @@ void api_desktop_reset(struct api_req *r)
     struct db_pool p;
     if (ss_desktop_for_caller(r, &vm, &p) != 0)
         return;
+    int coming = fresh_disk_coming(r->d->db, &vm);
     /* A personal desktop's disk holds its owner's files: they go, so ask first. */
-    if (p.type == DB_POOL_PERSONAL && !confirm && vm.state != VM_REFRESHING) {
+    if (p.type == DB_POOL_PERSONAL && !confirm && !coming) {
         api_reply_error(r, 409,
                         "resetting personal desktop %s erases its files (the disk is re-cloned "
                         "from the template); send {\"confirm\": true} to go ahead",
@@ -50,12 +85,17 @@ void api_desktop_reset(struct api_req *r)
         return;
     }
     struct dp_err err = {0};
-    int rc = pool_mgr_vm_reset(r->d->pm, vm.id, &err);
+    if (!coming && (vm.state == VM_STARTING || vm.state == VM_STOPPING)) {
+        api_reply_error(r, 409, "desktop %s is %s; reset it when that is over (in a minute or so)",
+                        vm.name, vm.state == VM_STARTING ? "starting" : "shutting down");
+        return;
+    }
+    int rc = coming ? DB_OK : pool_mgr_vm_reset(r->d->pm, vm.id, &err);
     if (rc != DB_OK) {
         api_reply_db(r, rc, &err);
         return;
     }
-    audit(r, "desktop.reset_requested", &vm, &p);
+    audit(r, coming ? "desktop.reset_repeated" : "desktop.reset_requested", &vm, &p);
     api_reply_json(
         r, 202,
         json_pack("{s:I,s:s,s:s}", "id", (json_int_t)vm.id, "vm", vm.name, "state", "refreshing"));
