@@ -15,7 +15,7 @@
 #       deskpool-desktop as the VM and through the gateway (NLA, broker calls, VM login).
 # Results: bench/results/gw.json (printed). Everything stops by itself; ~4-6 minutes.
 # Usage: bench/gw_bench.sh BUILD_DIR [OUT_JSON]
-# Env: ROUNDS (3), SECONDS_PER_RUN (2), ECHOES (5000), MEM_LOW (1000), MEM_HIGH (9900),
+# Env: ROUNDS (5), SECONDS_PER_RUN (1.5), ECHOES (5000), MEM_LOW (1000), MEM_HIGH (9900),
 #      LOGINS (5).
 # MEM_HIGH is 9,900, not 10,000: a relay holds two descriptors per connection and the
 # open-file hard limit here is 20,000 per process (docs: /work/shared/notes/FACTS.md).
@@ -23,12 +23,13 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="$(cd "${1:-$here/build}" && pwd)"
 OUT="${2:-$here/bench/results/gw.json}"
-ROUNDS=${ROUNDS:-3}
-SECS=${SECONDS_PER_RUN:-2}
+ROUNDS=${ROUNDS:-5}
+SECS=${SECONDS_PER_RUN:-1.5}
 ECHOES=${ECHOES:-5000}
 MEM_LOW=${MEM_LOW:-1000}
 MEM_HIGH=${MEM_HIGH:-9900}
 LOGINS=${LOGINS:-5}
+ISECS=$(python3 -c "import sys; print(max(1, round(float(sys.argv[1]))))" "$SECS") # iperf3 -t: whole seconds
 GW=$BUILD/rdp-gw/deskpool-gw
 PROBE=$BUILD/clients/deskpool-probe/deskpool-probe
 DESKTOP=$BUILD/templates/guest/desktop/deskpool-desktop
@@ -80,7 +81,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout vm.key -out vm.crt -days 2 -su
 openssl rand -hex 32 >gw.key
 BROKER_PORT=$(free_port) DESK_PORT=$(free_port) PLAIN_PORT=$(free_port) TLS_PORT=$(free_port)
 GW_PORT=$(free_port) HAP_PLAIN=$(free_port) HAP_TLS=$(free_port) HAP_IPERF=$(free_port)
-IPERF_PORT=$(free_port) MEM_GW_PORT=$(free_port) MEM_HAP_PORT=$(free_port)
+IPERF_PORT=$(free_port) MEM_GW_PORT=$(free_port) MEM_HAP_PORT=$(free_port) MEM_NLA_PORT=$(free_port)
 
 # --- the parts: fake broker, deskpool-desktop as the VM, the two sinks, gateway, haproxy
 python3 "$here/bench/gw_fake_broker.py" "$BROKER_PORT" broker.crt broker.key gw.key "$DESK_PORT" \
@@ -168,8 +169,8 @@ for r in $(seq "$ROUNDS"); do
         echo "{\"kind\": \"relay\", \"path\": \"$name\", \"round\": $r, \"stream\": $s, \"echo\": $e}" >>res.jsonl
         log "round $r $name: $s $e"
     done
-    ip=$(iperf3 -c 127.0.0.1 -p "$IPERF_PORT" -t "$SECS" -O 1 -J | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/8e6,1))')
-    ih=$(iperf3 -c 127.0.0.1 -p "$HAP_IPERF" -t "$SECS" -O 1 -J | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/8e6,1))')
+    ip=$(iperf3 -c 127.0.0.1 -p "$IPERF_PORT" -t "$ISECS" -O 1 -J | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/8e6,1))')
+    ih=$(iperf3 -c 127.0.0.1 -p "$HAP_IPERF" -t "$ISECS" -O 1 -J | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/8e6,1))')
     echo "{\"kind\": \"iperf3\", \"round\": $r, \"direct_mb_s\": $ip, \"haproxy_mb_s\": $ih}" >>res.jsonl
     log "round $r iperf3: direct $ip MB/s, haproxy $ih MB/s"
 done
@@ -205,7 +206,7 @@ idle_open() { # idle_open TAG PORT TOTAL PROCS [client options]: starts clients,
     done
     local f ok=0 failed=0 end=$((SECONDS + 300))
     for f in "${files[@]}"; do
-        until grep -q '^ready' "$f"; do
+        until grep -q '^ready' "$f" 2>/dev/null; do
             [ $SECONDS -lt $end ] || { log "idle clients ($tag) not ready"; cat "$f" >&2; exit 1; }
             sleep 0.2
         done
@@ -221,30 +222,42 @@ idle_close() {
     for pid in "${IDLE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     IDLE_PIDS=()
 }
-mem_series() { # mem_series NAME PID PORT [client options]
-    local name=$1 pid=$2 port=$3
-    shift 3
+mem_series() { # mem_series NAME PID PORT HIGH [client options]  (HIGH 0: only MEM_LOW)
+    local name=$1 pid=$2 port=$3 high=$4
+    shift 4
     # one connection opened and closed first, so lazily set-up state is in the baseline
     IDLE_PIDS=()
     idle_open "$name-warm" "$port" 10 1 "$@"
     idle_close
     sleep 0.5
-    local r0 r1 r2 t0=$SECONDS
+    local r0 r1 r2=null t0=$SECONDS
     r0=$(rss_kib "$pid")
-    idle_open "$name-low" "$port" "$MEM_LOW" 1 "$@"
+    idle_open "$name-low" "$port" "$MEM_LOW" 2 "$@"
     sleep 0.5
     r1=$(rss_kib "$pid")
     log "$name: $MEM_LOW idle connections in $((SECONDS - t0)) s, RSS $r0 -> $r1 KiB"
-    idle_open "$name-high" "$port" $((MEM_HIGH - MEM_LOW)) 4 "$@"
-    sleep 0.5
-    r2=$(rss_kib "$pid")
-    log "$name: $MEM_HIGH idle connections after $((SECONDS - t0)) s, RSS $r2 KiB"
+    if [ "$high" -gt 0 ]; then
+        idle_open "$name-high" "$port" $((high - MEM_LOW)) 4 "$@"
+        sleep 0.5
+        r2=$(rss_kib "$pid")
+        log "$name: $high idle connections after $((SECONDS - t0)) s, RSS $r2 KiB"
+    fi
     idle_close
-    echo "{\"kind\": \"idle\", \"path\": \"$name\", \"rss0_kib\": $r0, \"low\": $MEM_LOW, \"rss_low_kib\": $r1, \"high\": $MEM_HIGH, \"rss_high_kib\": $r2, \"seconds\": $((SECONDS - t0))}" >>res.jsonl
+    echo "{\"kind\": \"idle\", \"path\": \"$name\", \"rss0_kib\": $r0, \"low\": $MEM_LOW, \"rss_low_kib\": $r1, \"high\": $high, \"rss_high_kib\": $r2, \"seconds\": $((SECONDS - t0))}" >>res.jsonl
 }
-mem_series gw_splice "$MEM_GW_PID" "$MEM_GW_PORT" --token bench-idle
-mem_series haproxy "$MEM_HAP_PID" "$MEM_HAP_PORT"
+mem_series gw_splice "$MEM_GW_PID" "$MEM_GW_PORT" "$MEM_HIGH" --token bench-idle
+mem_series haproxy "$MEM_HAP_PID" "$MEM_HAP_PORT" "$MEM_HIGH"
 kill "$MEM_GW_PID" "$MEM_HAP_PID" 2>/dev/null || true
+# The NLA path (two TLS sessions and the relay's framing per connection), on another fresh
+# gateway, at MEM_LOW only: every login costs three calls to the Python fake broker and
+# two RSA handshakes, so 9,900 of them would take minutes.
+gw_config "$MEM_NLA_PORT" "$MEM_HIGH" >gw-nla.ini
+"$GW" --config gw-nla.ini --foreground >gw-nla.out 2>gw-nla.log &
+PIDS+=($!)
+MEM_NLA_PID=$!
+sleep 1
+mem_series gw_nla_relay "$MEM_NLA_PID" "$MEM_NLA_PORT" 0 --tls bench secret
+kill "$MEM_NLA_PID" 2>/dev/null || true
 log "(b) done after $((SECONDS - T_START)) s"
 
 # --- (c) login to first frame, directly to the "VM" and through the gateway (interleaved)
@@ -280,33 +293,51 @@ for name, p in relay.items():
                    "rtt_p99_us": med(p["p99_us"]), "runs_mb_s": p["mb_s"],
                    "runs_rtt_p50_us": p["p50_us"], "runs_rtt_p99_us": p["p99_us"]}
 def ratio(a, b, k):
-    return round(paths[a][k] / paths[b][k], 2) if paths[a][k] else None
+    # median of the per-round ratios: rounds interleave the paths, so a ratio within one
+    # round sees the same background load on both sides
+    xs, ys = relay[a][k], relay[b][k]
+    return round(statistics.median(x / y for x, y in zip(xs, ys) if y), 2)
 base = {"gw_splice": "direct", "haproxy": "direct", "haproxy_tls": "direct_tls",
         "gw_splice_tls": "direct_tls", "gw_nla_relay": "direct_tls"}
 for a, b in base.items():
     paths[a]["throughput_vs_direct"] = ratio(a, b, "mb_s")
+    paths[a]["rtt_p50_vs_direct"] = ratio(a, b, "p50_us")
     paths[a]["added_rtt_p50_us"] = round(paths[a]["rtt_p50_us"] - paths[b]["rtt_p50_us"], 1)
     paths[a]["added_rtt_p99_us"] = round(paths[a]["rtt_p99_us"] - paths[b]["rtt_p99_us"], 1)
 cmp = {"gw_splice_over_haproxy_throughput": ratio("gw_splice", "haproxy", "mb_s"),
        "gw_splice_tls_over_haproxy_tls_throughput": ratio("gw_splice_tls", "haproxy_tls", "mb_s"),
        "gw_nla_relay_over_haproxy_tls_throughput": ratio("gw_nla_relay", "haproxy_tls", "mb_s"),
-       "gw_splice_over_haproxy_rtt_p50": ratio("gw_splice", "haproxy", "rtt_p50_us")}
+       "gw_splice_over_haproxy_rtt_p50": ratio("gw_splice", "haproxy", "p50_us"),
+       "gw_nla_relay_over_haproxy_tls_rtt_p50": ratio("gw_nla_relay", "haproxy_tls", "p50_us"),
+       "figures": "medians of per-round ratios"}
 ip = [r for r in rows if r["kind"] == "iperf3"]
 iperf = {"direct_mb_s": med([r["direct_mb_s"] for r in ip]),
-         "haproxy_mb_s": med([r["haproxy_mb_s"] for r in ip])}
+         "haproxy_mb_s": med([r["haproxy_mb_s"] for r in ip]),
+         "haproxy_over_direct": round(statistics.median(r["haproxy_mb_s"] / r["direct_mb_s"] for r in ip), 2),
+         "runs_direct_mb_s": [r["direct_mb_s"] for r in ip],
+         "runs_haproxy_mb_s": [r["haproxy_mb_s"] for r in ip]}
 idle = {}
 for r in rows:
     if r["kind"] == "idle":
+        counts = [r["low"]] + ([r["high"]] if r["high"] else [])
+        rss = {str(r["low"]): r["rss_low_kib"]}
+        if r["high"]:
+            rss[str(r["high"])] = r["rss_high_kib"]
         idle[r["path"]] = {
-            "connections": [r["low"], r["high"]],
-            "rss_kib": {"before": r["rss0_kib"], str(r["low"]): r["rss_low_kib"], str(r["high"]): r["rss_high_kib"]},
-            "kib_per_connection": {str(r["low"]): round((r["rss_low_kib"] - r["rss0_kib"]) / r["low"], 2),
-                                   str(r["high"]): round((r["rss_high_kib"] - r["rss0_kib"]) / r["high"], 2)},
+            "connections": counts,
+            "rss_kib": dict(before=r["rss0_kib"], **rss),
+            "kib_per_connection": {n: round((v - r["rss0_kib"]) / int(n), 2) for n, v in rss.items()},
             "seconds_to_open_all": r["seconds"]}
+        if r["high"]:
+            # from the low to the high count: what one more connection costs once the heap's
+            # high-water mark from concurrent handshakes (50 at a time) is paid
+            idle[r["path"]]["marginal_kib_per_connection"] = round(
+                (r["rss_high_kib"] - r["rss_low_kib"]) / (r["high"] - r["low"]), 2)
 if "gw_splice" in idle and "haproxy" in idle:
-    idle["ratio_gw_over_haproxy_at_high"] = round(
-        list(idle["gw_splice"]["kib_per_connection"].values())[1] /
-        list(idle["haproxy"]["kib_per_connection"].values())[1], 2)
+    idle["ratio_gw_splice_over_haproxy"] = {
+        n: round(v / idle["haproxy"]["kib_per_connection"][n], 2)
+        for n, v in idle["gw_splice"]["kib_per_connection"].items()
+        if idle["haproxy"]["kib_per_connection"].get(n)}
 lg = [r for r in rows if r["kind"] == "login"]
 d = [r["direct"]["first_frame_ms"] for r in lg]
 g = [r["gw"]["first_frame_ms"] for r in lg]
@@ -334,15 +365,19 @@ res = {
              "Connect Initial (patched by the gateway) and the stream is RDP-framed, so every PDU "
              "passes the redirection filter and is decrypted and re-encrypted. Not real RDP "
              "graphics traffic: FreeRDP cannot be driven at volume. haproxy 2.6 default threads. "
-             "(b) idle relayed connections via the splice path (fresh gateway and haproxy, one "
-             "warm-up of 10 first), RSS delta / connections, cumulative: the high count includes "
-             "the low one; 9,900 instead of 10,000 because a relay needs 2 descriptors per "
-             "connection and the hard limit is 20,000 per process. (c) deskpool-probe --json "
+             "(b) idle relayed connections (fresh gateway and haproxy processes, 10 opened and "
+             "closed first), RSS delta / connections, cumulative: the high count includes the low "
+             "one; 9,900 instead of 10,000 because a relay needs 2 descriptors per connection and "
+             "the hard limit is 20,000 per process. gw_splice and haproxy: plain TCP after X.224; "
+             "gw_nla_relay: logged-in NLA sessions (two TLS sessions each) at the low count only. "
+             "The gateway's RSS also holds what per-connection broker HTTPS calls (a TLS "
+             "handshake each) leave in the heap. (c) deskpool-probe --json "
              "first_frame_ms against deskpool-desktop on the host (no QEMU) as dpuser directly, and "
              "as alice through the gateway (NLA at the gateway, 3 broker calls, VM login); "
              "libfreerdp 2.11's client connect loop sleeps in 100 ms steps, so both include that "
              "floor. All on 2 shared cores: client, VM, relay and other sessions' work compete; "
-             "read ratios.") % echoes,
+             "read ratios, which are medians of per-round ratios (the paths are interleaved in "
+             "every round).") % echoes,
 }
 with open(out, "w") as f:
     json.dump(res, f, indent=2)
