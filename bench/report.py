@@ -189,6 +189,9 @@ if gw:
     out += ["| login to first frame (deskpool-probe) | median ms | runs |", "|---|---|---|",
             f"| directly to the VM | {lg['direct_ms']['median']} | {lg['direct_ms']['runs']} |",
             f"| through the gateway | {lg['gateway_ms']['median']} | {lg['gateway_ms']['runs']} |",
+            f"| of which the gateway: accept → relay started (its log) | "
+            f"{lg.get('gateway_accept_to_relay_ms', {}).get('median')} | "
+            f"{lg.get('gateway_accept_to_relay_ms', {}).get('runs')} |",
             "",
             "How to read it: everything runs on the same 2 cores (client, \"VM\", relay, and other",
             "work on the machine), so compare rows of one run. The splice moves bytes without looking",
