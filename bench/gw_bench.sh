@@ -92,7 +92,6 @@ PIDS+=($!)
 PIDS+=($!)
 "$LOAD" sink "$PLAIN_PORT" 2>sink-plain.log &
 PIDS+=($!)
-SINK_PLAIN_PID=$!
 "$LOAD" sink "$TLS_PORT" --tls vm.crt vm.key "$VM_HASH" 2>sink-tls.log &
 PIDS+=($!)
 iperf3 -s -B 127.0.0.1 -p "$IPERF_PORT" >iperf-server.log 2>&1 &
@@ -188,7 +187,11 @@ haproxy -f haproxy-mem.cfg -db >haproxy-mem.log 2>&1 &
 PIDS+=($!)
 MEM_HAP_PID=$!
 sleep 1
-kill -0 "$MEM_GW_PID" && kill -0 "$MEM_HAP_PID" || { log "memory gateway/haproxy did not start"; cat gw-mem.log haproxy-mem.log >&2; exit 1; }
+if ! kill -0 "$MEM_GW_PID" || ! kill -0 "$MEM_HAP_PID"; then
+    log "memory gateway/haproxy did not start"
+    cat gw-mem.log haproxy-mem.log >&2
+    exit 1
+fi
 
 idle_open() { # idle_open TAG PORT TOTAL PROCS [client options]: starts clients, waits until all are up
     local tag=$1 port=$2 total=$3 procs=$4 i n
@@ -214,7 +217,7 @@ idle_open() { # idle_open TAG PORT TOTAL PROCS [client options]: starts clients,
         failed=$((failed + $(awk '/^ready/ {print $4}' "$f")))
     done
     [ "$failed" -eq 0 ] || { log "$failed idle connections ($tag) failed"; tail -n 5 gw-mem.log haproxy-mem.log >&2; exit 1; }
-    IDLE_OK=$ok
+    log "$tag: $ok connections up"
 }
 idle_close() {
     local pid

@@ -228,8 +228,8 @@ static void *sink_conn(void *arg)
     struct io io = {(int)(intptr_t)arg, NULL};
     static uint8_t frames[CHUNK];
     uint8_t buf[FRAME];
-    struct gw_x224_cc cc = {GW_X224_CC_NEG_RSP, 0,
-                            sink.ssl ? GW_PROTOCOL_HYBRID : GW_PROTOCOL_SSL, 0};
+    struct gw_x224_cc cc = {GW_X224_CC_NEG_RSP, 0, sink.ssl ? GW_PROTOCOL_HYBRID : GW_PROTOCOL_SSL,
+                            0};
     uint8_t ccb[GW_X224_CC_NEG_SIZE];
     struct dp_err err = {0};
     int n = gw_x224_cc_build(&cc, ccb, sizeof ccb, &err);
@@ -545,9 +545,8 @@ static int run_idle(int n, int hold_s)
         }
         for (int i = b; i < e; i++) {
             char cmd = 'I';
-            if (io[i].fd >= 0 &&
-                (read_cc(&io[i]) < 0 || (cl.ssl && client_login(&io[i]) < 0) ||
-                 io_write(&io[i], &cmd, 1) < 0))
+            if (io[i].fd >= 0 && (read_cc(&io[i]) < 0 || (cl.ssl && client_login(&io[i]) < 0) ||
+                                  io_write(&io[i], &cmd, 1) < 0))
                 client_close(&io[i]);
             if (io[i].fd >= 0)
                 ok++;
