@@ -201,6 +201,8 @@ url = https://127.0.0.1:$PORT
 ca = $T/st/tls/cert.pem
 key_file = $T/st/gateway.key
 timeout = 20
+[metrics]
+listen =
 EOF
 "$GW" --config "$T/gw.ini" --foreground >"$T/gw.out" 2>"$T/gw.log" &
 GWPID=$!
@@ -215,6 +217,19 @@ PW='Alice-pw-1' timeout 60 "$PROBE" --user alice --password-env PW --json --time
     fail "the same .rdp token worked twice"
 pass "the .rdp token logs alice in through deskpool-gw with her own password (NLA end to end); a second use is refused"
 
+# xfreerdp 2.11 opens the .rdp file itself (its loadbalanceinfo goes out verbatim + CRLF);
+# /v: points it at this test's gateway instead of gw.example.test.
+https GET "/desktops/connect.rdp?pool=lab" "" "$A"
+expect 200
+cp "$T/out" "$T/lab.rdp"
+splices=$(grep -c "routing token of \"alice\"" "$T/gw.log" || true)
+PW_ARG="/p:Alice-pw-1"
+timeout 60 xvfb-run -a xfreerdp "$T/lab.rdp" "/v:127.0.0.1:$GW_PORT" "$PW_ARG" /cert:ignore \
+    +auth-only >"$T/xf.log" 2>&1 || { tail -20 "$T/xf.log" >&2; fail "xfreerdp with the .rdp file did not log in"; }
+[ "$(grep -c "routing token of \"alice\"" "$T/gw.log")" -gt "$splices" ] ||
+    fail "xfreerdp's connection did not use the routing token: $(tail -3 "$T/gw.log")"
+pass "xfreerdp opens the .rdp file: token redeemed at the gateway, NLA with alice's password accepted (+auth-only)"
+
 # --- forbidden: someone else's desktop, a pool without user reset -------------------------
 https GET /me/desktops "" "$A"
 ID_A=$(j '.items[] | select(.pool=="lab") | .id')
@@ -224,6 +239,15 @@ ID_A=$(j '.items[] | select(.pool=="lab") | .id')
 state0=$(vm_state "$VM_A")
 inode0=$(disk_inode "$VM_A")
 pid0=$(cat "$T/st/vms/$VM_A/qemu.pid")
+api GET "/events?limit=1"
+evb=$(jq '.items[-1].id' <<<"$OUT")
+# Nothing happened to VM_A since event evb: no state change, no reset or restart request.
+untouched() {
+    api GET "/events?since=$evb&limit=1000"
+    jq -e '[.items[] | select(.object=="vm:'"$VM_A"'")] | length == 0' <<<"$OUT" >/dev/null &&
+        [ "$(vm_state "$VM_A")" = "$state0" ] && [ "$(disk_inode "$VM_A")" = "$inode0" ] &&
+        [ "$(cat "$T/st/vms/$VM_A/qemu.pid")" = "$pid0" ]
+}
 https POST "/desktops/$ID_A/reset" '{"confirm":true}' "$B"
 expect 403 '"forbidden"' 'not yours'
 https POST "/desktops/$VM_A/reset" '{"confirm":true}' "$B"
@@ -233,14 +257,12 @@ expect 403
 https POST "/desktops/999999/reset" '{"confirm":true}' "$B"
 expect 403
 sleep 1
-[ "$(vm_state "$VM_A")" = "$state0" ] && [ "$(disk_inode "$VM_A")" = "$inode0" ] &&
-    [ "$(cat "$T/st/vms/$VM_A/qemu.pid")" = "$pid0" ] || fail "bob's refused calls changed $VM_A"
+untouched || fail "bob's refused calls changed $VM_A"
 https POST "/desktops/$ID_A/reset" '{}' "$A"
 expect 409 '"code":"conflict"' 'confirm'
 https POST "/desktops/$ID_A/reset" '{"confirm":"yes"}' "$A"
 expect 400 'confirm'
-[ "$(vm_state "$VM_A")" = "$state0" ] && [ "$(disk_inode "$VM_A")" = "$inode0" ] ||
-    fail "a reset without confirm changed $VM_A"
+untouched || fail "a reset without confirm changed $VM_A"
 pass "bob on alice's desktop: 403 (by id, by name, restart, unknown id) and nothing changed; personal reset without confirm: 409"
 
 connect "$A" locked
@@ -257,27 +279,42 @@ expect 403 'does not let users reset'
 pass "pool locked forbids user resets and restarts: 403, $VM_L untouched"
 
 # --- reset: idempotent while it runs, audited, back ready on a fresh disk ------------------
+api GET "/events?limit=1"
+ev0=$(jq '.items[-1].id' <<<"$OUT")
+pid0=$(cat "$T/st/vms/$VM_A/qemu.pid")
 https POST "/desktops/$ID_A/reset" '{"confirm":true}' "$A"
 expect 202 '"state":"refreshing"' "\"vm\":\"$VM_A\""
 https POST "/desktops/$ID_A/reset" '{"confirm":true}' "$A"
 expect 202 '"state":"refreshing"'
-api GET "/events?limit=200"
-n=$(jq '[.items[] | select(.action=="desktop.reset_requested" and .object=="vm:'"$VM_A"'" and .actor=="user:alice")] | length' <<<"$OUT")
-[ "$n" -ge 1 ] || fail "reset not audited: $(jq -c '.items[-5:]' <<<"$OUT")"
+# The VM's own trail: to refreshing (reset), a fresh disk, then starting -> ready. (A file's
+# inode is no proof: a new overlay may get the old one's number.)
+vm_trail() {
+    api GET "/events?since=$ev0&limit=1000"
+    jq -r '.items[] | select(.object=="vm:'"$VM_A"'") | "\(.action) \(.detail.from // "") \(.detail.to // "") \(.detail.reason // "")"' <<<"$OUT"
+}
 deadline=$((SECONDS + 120))
 while :; do
     https GET /me/desktops "" "$A"
     st=$(j '.items[] | select(.pool=="lab") | .state')
-    [ "$st" = ready ] && [ "$(disk_inode "$VM_A")" != "$inode0" ] && break
-    [ $SECONDS -lt $deadline ] || fail "alice's desktop did not come back ready after reset (state $st)"
+    trail=$(vm_trail)
+    [ "$st" = ready ] && grep -q '^vm.state starting ready' <<<"$trail" && break
+    [ $SECONDS -lt $deadline ] || fail "alice's desktop did not come back ready after reset (state $st): $trail"
     sleep 0.5
 done
+grep -q '^vm.state [a-z_]* refreshing reset$' <<<"$trail" || fail "no refresh by reset in: $trail"
+grep -q '^desktop.reset_requested' <<<"$trail" || fail "reset not audited: $trail"
+api GET "/events?since=$ev0&limit=1000"
+jq -e '[.items[] | select(.action=="desktop.reset_requested" and .actor=="user:alice")] | length == 1' <<<"$OUT" >/dev/null ||
+    fail "one reset, audited once as user:alice: $(jq -c '[.items[] | select(.action|startswith("desktop."))]' <<<"$OUT")"
+[ "$(cat "$T/st/vms/$VM_A/qemu.pid")" != "$pid0" ] || fail "the reset did not start a new QEMU process"
+https GET /me/desktops "" "$A"
 [ "$(j '.items[] | select(.pool=="lab") | .vm')" = "$VM_A" ] || fail "a personal reset must keep the desktop: $OUT"
 [ "$(j '.items[] | select(.pool=="lab") | .session')" = null ] || fail "the reset did not log alice off: $OUT"
-pass "reset: 202 twice (idempotent), audited as user:alice, $VM_A back ready on a new disk, session ended"
+pass "reset: 202 twice (one reset, idempotent), audited as user:alice, $VM_A refreshed and ready again on a new QEMU, session ended"
 
 # --- restart: off and on again, disk kept ---------------------------------------------------
-inode1=$(disk_inode "$VM_A")
+api GET "/events?limit=1"
+ev1=$(jq '.items[-1].id' <<<"$OUT")
 pid1=$(cat "$T/st/vms/$VM_A/qemu.pid")
 https POST "/desktops/$ID_A/restart" '{}' "$A"
 expect 202 '"state":"restarting"'
@@ -287,7 +324,9 @@ until [ "$(vm_state "$VM_A")" = ready ] && [ -f "$T/st/vms/$VM_A/qemu.pid" ] &&
     [ $SECONDS -lt $deadline ] || fail "restart: $VM_A not ready on a new QEMU process within 120 s ($(vm_state "$VM_A"))"
     sleep 0.5
 done
-[ "$(disk_inode "$VM_A")" = "$inode1" ] || fail "restart replaced the disk"
+api GET "/events?limit=300"
+jq -e '[.items[] | select(.object=="vm:'"$VM_A"'" and .action=="vm.state" and .detail.to=="refreshing" and .id > '"$ev1"')] | length == 0' <<<"$OUT" >/dev/null ||
+    fail "restart refreshed the disk"
 api GET "/events?limit=300"
 jq -e '[.items[] | select(.action=="desktop.restart_requested" and .actor=="user:alice")] | length >= 1' <<<"$OUT" >/dev/null ||
     fail "restart not audited"
