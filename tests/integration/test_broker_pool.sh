@@ -130,6 +130,8 @@ pass "a user without entitlement is refused and nothing is assigned: $out"
 disk_a="$B/st/vms/$vm_a/disk.qcow2"
 disk_b="$B/st/vms/$vm_b/disk.qcow2"
 inode_a=$(stat -c %i "$disk_a")
+# A second link keeps the old disk's inode allocated, so a new disk cannot reuse its number.
+ln "$disk_a" "$B/old-disk-a"
 inode_b=$(stat -c %i "$disk_b")
 pid_a=$(cat "$B/st/vms/$vm_a/qemu.pid")
 pid_b=$(cat "$B/st/vms/$vm_b/qemu.pid")

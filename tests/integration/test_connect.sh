@@ -258,6 +258,8 @@ url = $BROKER
 ca = $WORK/broker.crt
 key_file = $WORK/gw.key
 timeout = 10
+[metrics]
+listen =
 EOF
 "$GW" --config gw.ini --foreground >gw.out 2>gw.log &
 PIDS+=($!)

@@ -183,6 +183,8 @@ pass "alice disconnected and reconnected to the same VM $vm_a"
 # --- logoff in the pooled pool refreshes alice's VM (new overlay), bob's is untouched
 disk_a="$B/st/vms/$vm_a/disk.qcow2"
 inode_a=$(stat -c %i "$disk_a")
+# A second link keeps the old disk's inode allocated, so a new disk cannot reuse its number.
+ln "$disk_a" "$B/old-disk-a"
 inode_b=$(stat -c %i "$B/st/vms/$vm_b/disk.qcow2")
 dp session logoff alice >/dev/null || die "session logoff alice"
 deadline=$((SECONDS + 120))
