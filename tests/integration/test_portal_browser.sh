@@ -78,7 +78,10 @@ pass "deskpoold on https://127.0.0.1:$PORT/portal/ with personal pool lab for al
 timeout 400 node "$NODE_DIR/portal_test.mjs" "https://127.0.0.1:$PORT/" alice Alice-pw-1 "$ART" ||
     { tail -20 "$T/log" >&2; fail "the portal test failed (screenshot: $ART/portal-failure.png)"; }
 [ -s "$ART/portal.png" ] || fail "no screenshot $ART/portal.png"
-grep -q 'desktop.reset_requested' <(curl -s --unix-socket "$T/d.sock" "http://x/api/v1/events?limit=500") ||
-    fail "the portal's reset was not audited"
+curl -s --unix-socket "$T/d.sock" "http://x/api/v1/events?limit=1000" >"$T/events"
+jq -e '[.items[] | select(.action=="desktop.reset_requested" and .actor=="user:alice")] | length == 1' "$T/events" >/dev/null ||
+    fail "the portal's reset was not audited once as user:alice"
+jq -e '[.items[] | select(.action=="vm.state" and .detail.to=="refreshing" and .detail.reason=="reset")] | length == 1' "$T/events" >/dev/null ||
+    fail "the portal's reset did not refresh the desktop"
 grep -q "Alice-pw-1" "$T/log" && fail "the password is in the broker's log"
 pass "portal: login, list, connect (.rdp), reset with confirm back to ready, small screen, logout; screenshots in $ART/portal*.png"

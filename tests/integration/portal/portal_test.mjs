@@ -35,6 +35,8 @@ try {
 
   await page.goto(url);
   await page.getByRole('heading', { name: 'Log in to your desktops' }).waitFor();
+  if (await page.getByRole('button', { name: 'Log out' }).isVisible())
+    throw new Error('the login page offers "Log out" to nobody');
   // A wrong password first: the error is shown and announced (role=alert).
   await page.getByLabel('User name').fill(user);
   await page.getByLabel('Password').fill('not-the-password');
