@@ -32,6 +32,8 @@ chmod 755 "$T"
 DPID=
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cleanup() {
+    # Best effort, every step: a process already gone must not stop the rest (set -e).
+    set +e
     if [ -n "$DPID" ]; then
         kill "$DPID" 2>/dev/null
         wait "$DPID" 2>/dev/null

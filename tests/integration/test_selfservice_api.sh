@@ -29,6 +29,8 @@ PORT=$(free_port)
 GW_PORT=$(free_port)
 
 cleanup() {
+    # Best effort, every step: a process already gone must not stop the rest (set -e).
+    set +e
     [ -n "$GWPID" ] && kill "$GWPID" 2>/dev/null
     if [ -n "$DPID" ]; then
         kill "$DPID" 2>/dev/null
