@@ -93,6 +93,13 @@ void vm_boot(struct pool_mgr *m, struct db *db, struct db_vm *vm)
         vm_fail(m, db, vm, VM_STARTING, why);
         return;
     }
+    /* A QEMU that is there but paused was left by a broker killed in the middle of an
+     * instant-clone restore (before `cont`): it would never become ready. Start it again. */
+    if (st.pid && st.state == HV_VM_PAUSED) {
+        log_warn("VM %s: found paused (an interrupted restore?); starting it again", vm->name);
+        m->hv->ops->kill(m->hv, vm->name, NULL);
+        st.pid = 0;
+    }
     struct db_pool pool;
     int instant = !st.pid && pool_instant_capable(m) &&
                   db_pool_get_by_id(db, vm->pool_id, &pool, NULL) == DB_OK &&
