@@ -232,6 +232,7 @@ timeout 60 xvfb-run -a xfreerdp "$T/lab.rdp" "/v:127.0.0.1:$GW_PORT" "$PW_ARG" /
     fail "xfreerdp's connection did not use the routing token: $(tail -3 "$T/gw.log")"
 pass "xfreerdp opens the .rdp file: token redeemed at the gateway, NLA with alice's password accepted (+auth-only)"
 
+
 # --- forbidden: someone else's desktop, a pool without user reset -------------------------
 https GET /me/desktops "" "$A"
 ID_A=$(j '.items[] | select(.pool=="lab") | .id')
@@ -390,3 +391,35 @@ for s in Alice-pw-1 Bob-pw-1 Carol-pw-1 "$TOK" "$TOK2" "$A" "$CSRF" ${NT:+"$NT"}
     grep -qF -- "$s" "$T/log" "$T/gw.log" && fail "a secret (${s:0:6}...) is in a log"
 done
 pass "no password, NT hash, session, CSRF or routing token in the broker's or the gateway's log"
+
+# deskpool-connect end to end: logs in to the broker, lists, then gets a routing token and
+# runs xfreerdp through the gateway, the password going to xfreerdp on stdin only. The
+# broker's gateway_address is a placeholder here, so a wrapper points /v: at this gateway.
+CONNECT="$BUILD/clients/deskpool-connect/deskpool-connect"
+cat >"$T/xf-wrap" <<WRAP
+#!/bin/bash
+args=()
+for a in "\$@"; do case "\$a" in /v:*) args+=("/v:127.0.0.1:$GW_PORT") ;; *) args+=("\$a") ;; esac; done
+# A session still up after 12 s logged in (a refused login ends xfreerdp at once).
+timeout 12 xvfb-run -a xfreerdp "\${args[@]}"
+rc=\$?
+[ \$rc = 124 ] && exit 0 || exit \$rc
+WRAP
+chmod +x "$T/xf-wrap"
+DC=("$CONNECT" --broker "https://127.0.0.1:$PORT" --insecure --no-save --user alice
+    --password-env ALICE_PW)
+ALICE_PW='Alice-pw-1' "${DC[@]}" --list --json >"$T/dc-list.json" 2>"$T/dc.err" ||
+    fail "deskpool-connect --list: $(cat "$T/dc.err")"
+grep -q '"lab"' "$T/dc-list.json" || fail "deskpool-connect --list lacks pool lab: $(cat "$T/dc-list.json")"
+splices=$(grep -c "routing token of \"alice\"" "$T/gw.log" || true)
+ALICE_PW='Alice-pw-1' "${DC[@]}" --client "$T/xf-wrap" --wait 120 lab \
+    >"$T/dc-run.log" 2>&1 || { tail -20 "$T/dc-run.log" >&2; fail "deskpool-connect did not log alice in"; }
+[ "$(grep -c "routing token of \"alice\"" "$T/gw.log")" -gt "$splices" ] ||
+    fail "deskpool-connect's xfreerdp did not use a routing token: $(tail -3 "$T/gw.log")"
+grep -q "Alice-pw-1" "$T/dc-run.log" && fail "the password showed up in deskpool-connect's output"
+set +e
+ALICE_PW='wrong' "${DC[@]}" --list >/dev/null 2>&1
+rc=$?
+set -e
+[ $rc = 4 ] || fail "deskpool-connect with a wrong password: exit $rc, want 4"
+pass "deskpool-connect: --list, connect through the gateway with a routing token (xfreerdp stays logged in, NLA with alice's password), wrong password exit 4"
