@@ -82,6 +82,30 @@ int db_grow(void **arr, size_t *cap, size_t n, size_t elem, struct dp_err *err)
     return DB_OK;
 }
 
+int db_collect(struct db *db, sqlite3_stmt *st, size_t elem,
+               void (*read_row)(sqlite3_stmt *st, void *row), void **out, size_t *n,
+               const char *what, struct dp_err *err)
+{
+    size_t cap = 0;
+    int rc = DB_OK, s;
+    *out = NULL;
+    *n = 0;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = db_grow(out, &cap, *n, elem, err)) != DB_OK)
+            break;
+        read_row(st, (char *)*out + elem * (*n)++);
+    }
+    if (rc == DB_OK && s != SQLITE_DONE)
+        rc = db_fail(db, err, what);
+    sqlite3_finalize(st);
+    if (rc != DB_OK) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 int db_first_text(struct db *db, const char *sql, int64_t id, char *out, size_t cap,
                   struct dp_err *err)
 {

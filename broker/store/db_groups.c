@@ -21,6 +21,12 @@ static void read_group(sqlite3_stmt *st, struct db_group *g)
     g->created = sqlite3_column_int64(st, 3);
 }
 
+/* read_group for db_collect, which knows rows only as bytes. */
+static void read_group_row(sqlite3_stmt *st, void *row)
+{
+    read_group(st, row);
+}
+
 int db_group_get(struct db *db, const char *name, struct db_group *out, struct dp_err *err)
 {
     sqlite3_stmt *st = db_prep(db, "SELECT " GROUP_COLS " FROM groups g WHERE g.name = ?", err);
@@ -53,22 +59,7 @@ static int list_where(struct db *db, const char *where, int64_t id, struct db_gr
     if (!st)
         return DB_EIO;
     sqlite3_bind_int64(st, 1, id);
-    size_t cap = 0;
-    int rc = DB_OK, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = db_grow((void **)out, &cap, *n, sizeof **out, err)) != DB_OK)
-            break;
-        read_group(st, &(*out)[(*n)++]);
-    }
-    if (rc == DB_OK && s != SQLITE_DONE)
-        rc = db_fail(db, err, "listing groups");
-    sqlite3_finalize(st);
-    if (rc != DB_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return db_collect(db, st, sizeof **out, read_group_row, (void **)out, n, "listing groups", err);
 }
 
 int db_group_list(struct db *db, struct db_group **out, size_t *n, struct dp_err *err)

@@ -58,5 +58,11 @@ int db_audit_add_kv_internal(struct db *db, const char *action, const char *kind
 
 /* Growable array helper for the list functions: ensures room for one more element. */
 int db_grow(void **arr, size_t *cap, size_t n, size_t elem, struct dp_err *err);
+/* Steps st to its end, reading each row with read_row into the next elem-sized record of a
+ * malloc'd array: *out and *n (both reset first; on failure *out is freed and NULL, *n 0).
+ * Finalizes st. `what` names the listing in errors ("listing pools"). DB_OK or DB_EIO. */
+int db_collect(struct db *db, sqlite3_stmt *st, size_t elem,
+               void (*read_row)(sqlite3_stmt *st, void *row), void **out, size_t *n,
+               const char *what, struct dp_err *err);
 
 #endif

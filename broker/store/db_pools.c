@@ -96,6 +96,12 @@ static void read_pool(sqlite3_stmt *st, struct db_pool *p)
     p->created = sqlite3_column_int64(st, 23);
 }
 
+/* read_pool for db_collect, which knows rows only as bytes. */
+static void read_pool_row(sqlite3_stmt *st, void *row)
+{
+    read_pool(st, row);
+}
+
 static int get_where(struct db *db, const char *where, const char *name, int64_t id,
                      struct db_pool *out, struct dp_err *err)
 {
@@ -142,22 +148,7 @@ int db_pool_list(struct db *db, struct db_pool **out, size_t *n, struct dp_err *
     sqlite3_stmt *st = db_prep(db, "SELECT " POOL_COLS POOL_FROM " ORDER BY p.name", err);
     if (!st)
         return DB_EIO;
-    size_t cap = 0;
-    int rc = DB_OK, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = db_grow((void **)out, &cap, *n, sizeof **out, err)) != DB_OK)
-            break;
-        read_pool(st, &(*out)[(*n)++]);
-    }
-    if (rc == DB_OK && s != SQLITE_DONE)
-        rc = db_fail(db, err, "listing pools");
-    sqlite3_finalize(st);
-    if (rc != DB_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return db_collect(db, st, sizeof **out, read_pool_row, (void **)out, n, "listing pools", err);
 }
 
 /* The checks both create and update make; resolves the template and the pinned version. */

@@ -62,6 +62,12 @@ static void read_session(sqlite3_stmt *st, struct db_session *s)
     db_col_text(st, 14, s->client_addr, sizeof s->client_addr);
 }
 
+/* read_session for db_collect, which knows rows only as bytes. */
+static void read_session_row(sqlite3_stmt *st, void *row)
+{
+    read_session(st, row);
+}
+
 static int get_one(struct db *db, const char *where, int64_t a, int64_t b, struct db_session *out,
                    struct dp_err *err)
 {
@@ -264,22 +270,8 @@ int db_session_list(struct db *db, int64_t pool_id, int live_only, struct db_ses
         return DB_EIO;
     sqlite3_bind_int64(st, 1, pool_id);
     sqlite3_bind_int(st, 2, live_only ? 1 : 0);
-    size_t cap = 0;
-    int rc = DB_OK, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = db_grow((void **)out, &cap, *n, sizeof **out, err)) != DB_OK)
-            break;
-        read_session(st, &(*out)[(*n)++]);
-    }
-    if (rc == DB_OK && s != SQLITE_DONE)
-        rc = db_fail(db, err, "listing sessions");
-    sqlite3_finalize(st);
-    if (rc != DB_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return db_collect(db, st, sizeof **out, read_session_row, (void **)out, n, "listing sessions",
+                      err);
 }
 
 int db_sessions_timed_out(struct db *db, int64_t now, struct db_session_timeout **out, size_t *n,

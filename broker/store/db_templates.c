@@ -25,6 +25,12 @@ static void read_tpl(sqlite3_stmt *st, struct db_template *t)
     t->latest_version = sqlite3_column_int(st, 3);
 }
 
+/* read_tpl for db_collect, which knows rows only as bytes. */
+static void read_tpl_row(sqlite3_stmt *st, void *row)
+{
+    read_tpl(st, row);
+}
+
 static void read_ver(sqlite3_stmt *st, struct db_template_version *v)
 {
     v->id = sqlite3_column_int64(st, 0);
@@ -40,6 +46,12 @@ static void read_ver(sqlite3_stmt *st, struct db_template_version *v)
     v->has_rdp = sqlite3_column_int(st, 10);
     db_col_text(st, 11, v->sha256, sizeof v->sha256);
     v->created = sqlite3_column_int64(st, 12);
+}
+
+/* read_ver for db_collect, which knows rows only as bytes. */
+static void read_ver_row(sqlite3_stmt *st, void *row)
+{
+    read_ver(st, row);
 }
 
 int db_template_get(struct db *db, const char *name, struct db_template *out, struct dp_err *err)
@@ -105,22 +117,8 @@ int db_template_list(struct db *db, struct db_template **out, size_t *n, struct 
     sqlite3_stmt *st = db_prep(db, "SELECT " TPL_COLS " FROM templates t ORDER BY t.name", err);
     if (!st)
         return DB_EIO;
-    size_t cap = 0;
-    int rc = DB_OK, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = db_grow((void **)out, &cap, *n, sizeof **out, err)) != DB_OK)
-            break;
-        read_tpl(st, &(*out)[(*n)++]);
-    }
-    if (rc == DB_OK && s != SQLITE_DONE)
-        rc = db_fail(db, err, "listing templates");
-    sqlite3_finalize(st);
-    if (rc != DB_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return db_collect(db, st, sizeof **out, read_tpl_row, (void **)out, n, "listing templates",
+                      err);
 }
 
 /* Refuses (DB_ECONFLICT) if a pool uses template `t` or a VM's disk is backed by one of its
@@ -332,22 +330,8 @@ int db_template_version_list(struct db *db, const char *name, struct db_template
     if (!st)
         return DB_EIO;
     db_bind_text(st, 1, name);
-    size_t cap = 0;
-    int rc = DB_OK, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = db_grow((void **)out, &cap, *n, sizeof **out, err)) != DB_OK)
-            break;
-        read_ver(st, &(*out)[(*n)++]);
-    }
-    if (rc == DB_OK && s != SQLITE_DONE)
-        rc = db_fail(db, err, "listing template versions");
-    sqlite3_finalize(st);
-    if (rc != DB_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return db_collect(db, st, sizeof **out, read_ver_row, (void **)out, n,
+                      "listing template versions", err);
 }
 
 int db_template_version_delete(struct db *db, const char *name, int version, struct dp_err *err)

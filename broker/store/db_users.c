@@ -40,6 +40,12 @@ static void read_user(sqlite3_stmt *st, struct db_user *u)
     u->created = sqlite3_column_int64(st, 10);
 }
 
+/* read_user for db_collect, which knows rows only as bytes. */
+static void read_user_row(sqlite3_stmt *st, void *row)
+{
+    read_user(st, row);
+}
+
 static int get_where(struct db *db, const char *where, const char *name, int64_t id,
                      struct db_user *out, struct dp_err *err)
 {
@@ -85,22 +91,7 @@ int db_user_list(struct db *db, struct db_user **out, size_t *n, struct dp_err *
     sqlite3_stmt *st = db_prep(db, "SELECT " USER_COLS USER_FROM " ORDER BY u.name", err);
     if (!st)
         return DB_EIO;
-    size_t cap = 0;
-    int rc = DB_OK, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = db_grow((void **)out, &cap, *n, sizeof **out, err)) != DB_OK)
-            break;
-        read_user(st, &(*out)[(*n)++]);
-    }
-    if (rc == DB_OK && s != SQLITE_DONE)
-        rc = db_fail(db, err, "listing users");
-    sqlite3_finalize(st);
-    if (rc != DB_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return db_collect(db, st, sizeof **out, read_user_row, (void **)out, n, "listing users", err);
 }
 
 int db_user_create(struct db *db, const char *name, const char *display_name, struct db_user *out,

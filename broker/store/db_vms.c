@@ -39,6 +39,12 @@ static void read_vm(sqlite3_stmt *st, struct db_vm *m)
     m->created = sqlite3_column_int64(st, 13);
 }
 
+/* read_vm for db_collect, which knows rows only as bytes. */
+static void read_vm_row(sqlite3_stmt *st, void *row)
+{
+    read_vm(st, row);
+}
+
 /* Runs a one-row VM query with ?1 and ?2 bound to a and b; not found is DB_ENOTFOUND with
  * err untouched, so callers say what they were looking for. */
 static int get_one(struct db *db, const char *where, int64_t a, int64_t b, const char *name,
@@ -105,22 +111,7 @@ int db_vm_list(struct db *db, int64_t pool_id, int state, struct db_vm **out, si
         return DB_EIO;
     sqlite3_bind_int64(st, 1, pool_id);
     db_bind_text(st, 2, state >= 0 ? vm_state_name((enum vm_state)state) : NULL);
-    size_t cap = 0;
-    int rc = DB_OK, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = db_grow((void **)out, &cap, *n, sizeof **out, err)) != DB_OK)
-            break;
-        read_vm(st, &(*out)[(*n)++]);
-    }
-    if (rc == DB_OK && s != SQLITE_DONE)
-        rc = db_fail(db, err, "listing VMs");
-    sqlite3_finalize(st);
-    if (rc != DB_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return db_collect(db, st, sizeof **out, read_vm_row, (void **)out, n, "listing VMs", err);
 }
 
 int db_vm_create(struct db *db, struct db_vm *vm, struct dp_err *err)
