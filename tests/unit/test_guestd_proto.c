@@ -5,10 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base64.h"
+#include "desktop_ctl.h"
 #include "err.h"
 #include "files.h"
 #include "guestd.h"
@@ -192,7 +196,8 @@ START_TEST(ping_and_info)
     const char *want[] = {"guest-sync-delimited",    "guest-ping",
                           "guest-set-user-password", "guest-get-users",
                           "guest-shutdown",          "guest-network-get-interfaces",
-                          "guest-set-time",          "deskpool-set-host-name"};
+                          "guest-set-time",          "deskpool-set-host-name",
+                          "deskpool-logoff-user"};
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
         int found = 0;
         size_t i;
@@ -405,6 +410,139 @@ START_TEST(get_users_parses_users_file)
 }
 END_TEST
 
+START_TEST(get_users_reports_session_id_and_state)
+{
+    /* The desktop server's format: USER DOMAIN LOGIN SESSION_ID STATE. */
+    write_text("/run/deskpool/users", "alice\t\t1764160000\t3\tdisconnected\n"
+                                      "bob\tCORP\t1764160100\t4\tactive\n"
+                                      "carol\t\t1764160200\t5\tasleep\n"   /* bad state */
+                                      "dave\t\t1764160200\tx\tactive\n"    /* bad id */
+                                      "erin\t\t1764160200\t0\tactive\n"    /* id 0 */
+                                      "frank\t\t1764160200\t6\n"           /* 4 columns */
+                                      "gina\t\t1764160200\t7\tactive\tx\n" /* 6 columns */
+                                      "bob\tCORP\t1764160300\t9\tdisconnected\n");
+    char *r = feed("{\"execute\":\"guest-get-users\"}");
+    json_t *j = one_reply(r);
+    json_t *list = json_object_get(j, "return");
+    ck_assert_int_eq(json_array_size(list), 2);
+    json_t *a = json_array_get(list, 0), *b = json_array_get(list, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(a, "user")), "alice");
+    ck_assert(json_real_value(json_object_get(a, "login-time")) == 1764160000.0);
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "deskpool-session-id")), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(a, "deskpool-state")), "disconnected");
+    /* bob has two sessions: the earliest is reported, and he is connected through one. */
+    ck_assert_str_eq(json_string_value(json_object_get(b, "user")), "bob");
+    ck_assert_int_eq(json_integer_value(json_object_get(b, "deskpool-session-id")), 4);
+    ck_assert_str_eq(json_string_value(json_object_get(b, "deskpool-state")), "active");
+    ck_assert(json_real_value(json_object_get(b, "login-time")) == 1764160100.0);
+    json_decref(j);
+    free(r);
+}
+END_TEST
+
+/* A fake desktop server: listens on the control socket and answers one request with reply;
+ * the request it got is written to ROOT/request. Returns the child's pid. */
+static pid_t fake_desktop(const char *reply)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/run/deskpool", root);
+    ck_assert_int_eq(dp_mkdirs(dir, 0755, NULL), 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    ck_assert_uint_lt(strlen(ctx.paths.control), sizeof sa.sun_path);
+    strcpy(sa.sun_path, ctx.paths.control);
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    ck_assert_int_ge(lfd, 0);
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(lfd, 1), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = accept(lfd, NULL, NULL);
+        char buf[512];
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/request", root);
+        dp_write_file_atomic(path, buf, n > 0 ? (size_t)n : 0, 0600, NULL);
+        if (fd >= 0 && reply)
+            (void)!write(fd, reply, strlen(reply));
+        _exit(0);
+    }
+    close(lfd);
+    return pid;
+}
+
+START_TEST(logoff_user_asks_the_desktop_server)
+{
+    pid_t pid = fake_desktop("ENDED\t1\n");
+    char *r = feed("{\"execute\":\"deskpool-logoff-user\",\"arguments\":{\"user\":\"alice\"}}");
+    int status;
+    waitpid(pid, &status, 0);
+    json_t *j = one_reply(r);
+    ck_assert_msg(json_object_get(j, "return"), "%s", r);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "return"), "ended")), 1);
+    json_decref(j);
+    free(r);
+    char *req = read_text("/request");
+    ck_assert_str_eq(req, "LOGOFF\talice\n");
+    free(req);
+
+    /* The desktop server's refusal reaches the broker. */
+    unlink(ctx.paths.control);
+    pid = fake_desktop("ERROR\tusers file: disk full\n");
+    r = feed("{\"execute\":\"deskpool-logoff-user\",\"arguments\":{\"user\":\"bob\"}}");
+    waitpid(pid, &status, 0);
+    j = one_reply(r);
+    ck_assert_msg(strstr(error_desc(j), "disk full"), "%s", r);
+    json_decref(j);
+    free(r);
+}
+END_TEST
+
+START_TEST(logoff_user_without_a_desktop_server)
+{
+    /* Nothing listens and nobody is listed: nobody had a session. */
+    char *r = feed("{\"execute\":\"deskpool-logoff-user\",\"arguments\":{\"user\":\"alice\"}}");
+    json_t *j = one_reply(r);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "return"), "ended")), 0);
+    json_decref(j);
+    free(r);
+    /* Listed but nobody answers: the server died; the broker must not think she is gone. */
+    write_text("/run/deskpool/users", "alice\t\t1764160000\t3\tactive\n");
+    r = feed("{\"execute\":\"deskpool-logoff-user\",\"arguments\":{\"user\":\"alice\"}}");
+    j = one_reply(r);
+    ck_assert_msg(strstr(error_desc(j), "is deskpool-desktop running"), "%s", r);
+    json_decref(j);
+    free(r);
+    /* Argument checks. */
+    r = feed("{\"execute\":\"deskpool-logoff-user\",\"arguments\":{}}");
+    ck_assert_msg(strstr(r, "Parameter 'user' is missing"), "%s", r);
+    free(r);
+    r = feed("{\"execute\":\"deskpool-logoff-user\",\"arguments\":{\"user\":\"a\\tb\"}}");
+    ck_assert_msg(strstr(r, "control characters"), "%s", r);
+    free(r);
+    r = feed("{\"execute\":\"deskpool-logoff-user\",\"arguments\":{\"user\":\"\"}}");
+    ck_assert_msg(strstr(r, "1-256 bytes"), "%s", r);
+    free(r);
+}
+END_TEST
+
+START_TEST(desktop_ctl_replies_are_checked)
+{
+    struct dp_err err = {0};
+    ck_assert_int_eq(desktop_ctl_parse_reply("ENDED\t0", 7, &err), 0);
+    ck_assert_int_eq(desktop_ctl_parse_reply("ENDED\t12", 8, &err), 12);
+    const char *bad[] = {"ENDED\t", "ENDED\t-1", "ENDED\t1x", "ENDED 1", "", "ENDED\t1234567890"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        dp_err_clear(&err);
+        ck_assert_msg(desktop_ctl_parse_reply(bad[i], strlen(bad[i]), &err) == -1, "%s", bad[i]);
+        ck_assert(err.set);
+    }
+    dp_err_clear(&err);
+    ck_assert_int_eq(desktop_ctl_parse_reply("ERROR\tno", 8, &err), -1);
+    ck_assert_str_eq(dp_err_msg(&err), "the desktop server says: no");
+}
+END_TEST
+
 START_TEST(shutdown_has_no_reply_and_picks_mode)
 {
     char *r = feed("{\"execute\":\"guest-shutdown\"}");
@@ -514,6 +652,10 @@ int main(void)
     tcase_add_test(tc, unknown_command_is_command_not_found);
     tcase_add_test(tc, byte_at_a_time_equals_all_at_once);
     tcase_add_test(tc, get_users_parses_users_file);
+    tcase_add_test(tc, get_users_reports_session_id_and_state);
+    tcase_add_test(tc, logoff_user_asks_the_desktop_server);
+    tcase_add_test(tc, logoff_user_without_a_desktop_server);
+    tcase_add_test(tc, desktop_ctl_replies_are_checked);
     tcase_add_test(tc, shutdown_has_no_reply_and_picks_mode);
     tcase_add_test(tc, set_time_and_host_name);
     tcase_add_test(tc, network_interfaces_lists_loopback);

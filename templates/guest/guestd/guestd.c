@@ -27,7 +27,8 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: deskpool-guestd [--device PATH | --stdio] [--root DIR] [--sam PATH]\n"
-               "                       [--users PATH] [--no-power-button] [--log-level LEVEL]\n"
+               "                       [--users PATH] [--control PATH] [--no-power-button]\n"
+               "                       [--log-level LEVEL]\n"
                "QEMU guest agent for deskpool templates. Without --device it uses the\n"
                "virtio-serial port named " QGA_PORT_NAME ".\n"
                "  --device PATH      channel to serve (a /dev/vportNpM or a tty)\n"
@@ -36,6 +37,8 @@ static void usage(FILE *f)
                "                     " GUESTD_HOSTNAME_PATH " (tests)\n"
                "  --sam PATH         SAM file written by guest-set-user-password\n"
                "  --users PATH       logged-in users file read by guest-get-users\n"
+               "  --control PATH     the desktop server's control socket, for\n"
+               "                     deskpool-logoff-user (default: 'control' next to --users)\n"
                "  --no-power-button  do not power off on the ACPI power button\n"
                "  --log-level L      error|warn|info|debug (default info)\n");
 }
@@ -111,12 +114,13 @@ int main(int argc, char **argv)
         {"root", required_argument, NULL, 'r'},
         {"sam", required_argument, NULL, 'S'},
         {"users", required_argument, NULL, 'u'},
+        {"control", required_argument, NULL, 'c'},
         {"no-power-button", no_argument, NULL, 'n'},
         {"log-level", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *device = NULL, *root = NULL, *sam = NULL, *users = NULL;
+    const char *device = NULL, *root = NULL, *sam = NULL, *users = NULL, *control = NULL;
     int use_stdio = 0, watch_button = 1;
     enum dp_log_level level = DP_LOG_INFO;
     int c;
@@ -136,6 +140,9 @@ int main(int argc, char **argv)
             break;
         case 'u':
             users = optarg;
+            break;
+        case 'c':
+            control = optarg;
             break;
         case 'n':
             watch_button = 0;
@@ -169,8 +176,15 @@ int main(int argc, char **argv)
     }
     if (sam)
         snprintf(ctx.paths.sam, sizeof ctx.paths.sam, "%s", sam);
-    if (users)
+    if (users) {
         snprintf(ctx.paths.users, sizeof ctx.paths.users, "%s", users);
+        if (guestd_control_beside(ctx.paths.control, ctx.paths.users, &err) != 0) {
+            log_error("%s", dp_err_msg(&err));
+            return 2;
+        }
+    }
+    if (control)
+        snprintf(ctx.paths.control, sizeof ctx.paths.control, "%s", control);
     guestd_sys_linux(&ctx.sys);
 
     int in_fd = 0, out_fd = 1;

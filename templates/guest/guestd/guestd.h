@@ -34,7 +34,8 @@ struct guestd_sys {
 
 struct guestd_paths {
     char sam[PATH_MAX];      /* FreeRDP SAM file: user:domain:LM:NT::: (NT hash only) */
-    char users[PATH_MAX];    /* written by the desktop server: USER\tDOMAIN\tLOGIN_EPOCH */
+    char users[PATH_MAX];    /* written by the desktop server: USER\tDOMAIN\tLOGIN_EPOCH... */
+    char control[PATH_MAX];  /* the desktop server's control socket (deskpool-logoff-user) */
     char hostname[PATH_MAX]; /* /etc/hostname */
 };
 
@@ -46,9 +47,14 @@ struct guestd_ctx {
 #define GUESTD_SAM_PATH "/var/lib/deskpool/sam"
 #define GUESTD_USERS_PATH "/run/deskpool/users"
 #define GUESTD_HOSTNAME_PATH "/etc/hostname"
+#define GUESTD_CONTROL_NAME "control" /* next to the users file */
 
 /* Fills paths with the defaults under root ("" or "/" for the real ones). -1 if too long. */
 int guestd_paths_init(struct guestd_paths *paths, const char *root, struct dp_err *err);
+
+/* out = the control socket next to the users file at users (the desktop server's default).
+ * -1 if too long. */
+int guestd_control_beside(char out[PATH_MAX], const char *users, struct dp_err *err);
 
 /* The real Linux implementations of struct guestd_sys (sys_linux.c). */
 void guestd_sys_linux(struct guestd_sys *sys);

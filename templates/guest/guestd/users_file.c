@@ -31,24 +31,95 @@ static int field_ok(const char *s, size_t n)
     return utf8_valid((const uint8_t *)s, n);
 }
 
-/* Parses one line; returns 0 and fills the fields, -1 when malformed. */
-static int parse_line(char *line, const char **user, const char **domain, double *when)
+/* One parsed line; session_id 0 and active for the old three-column lines. */
+struct users_line {
+    const char *user, *domain;
+    double when;
+    long session_id;
+    int active;
+};
+
+/*
+ * Parses one line: USER<TAB>DOMAIN<TAB>LOGIN[<TAB>SESSION_ID<TAB>active|disconnected].
+ * Returns 0 and fills l, -1 when malformed.
+ */
+static int parse_line(char *line, struct users_line *l)
 {
-    char *tab1 = strchr(line, '\t');
-    char *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
-    if (!tab2 || tab1 == line || tab1 - line > 256 || tab2 - tab1 - 1 > 256)
+    char *f[5];
+    int n = 0;
+    for (char *p = line;; p++) {
+        if (n == 5)
+            return -1;
+        f[n++] = p;
+        p = strchr(p, '\t');
+        if (!p)
+            break;
+        *p = '\0';
+    }
+    if (n != 3 && n != 5)
         return -1;
-    *tab1 = *tab2 = '\0';
-    if (!field_ok(line, strlen(line)) || !field_ok(tab1 + 1, strlen(tab1 + 1)))
+    if (!*f[0] || strlen(f[0]) > 256 || strlen(f[1]) > 256 || !field_ok(f[0], strlen(f[0])) ||
+        !field_ok(f[1], strlen(f[1])))
         return -1;
     char *end = NULL;
-    double t = strtod(tab2 + 1, &end);
-    if (end == tab2 + 1 || *end != '\0' || !isfinite(t) || t < 0)
+    double t = strtod(f[2], &end);
+    if (end == f[2] || *end != '\0' || !isfinite(t) || t < 0)
         return -1;
-    *user = line;
-    *domain = tab1 + 1;
-    *when = t;
+    l->user = f[0];
+    l->domain = f[1];
+    l->when = t;
+    l->session_id = 0;
+    l->active = 1;
+    if (n == 5) {
+        long id = strtol(f[3], &end, 10);
+        if (end == f[3] || *end != '\0' || id <= 0 || id > 0x7fffffffL || f[3][0] == '+')
+            return -1;
+        if (strcmp(f[4], "active") == 0)
+            l->active = 1;
+        else if (strcmp(f[4], "disconnected") == 0)
+            l->active = 0;
+        else
+            return -1;
+        l->session_id = id;
+    }
     return 0;
+}
+
+/* A new answer entry for l. */
+static json_t *new_entry(const struct users_line *l)
+{
+    json_t *e = *l->domain ? json_pack("{s:s,s:s,s:f}", "user", l->user, "domain", l->domain,
+                                       "login-time", l->when)
+                           : json_pack("{s:s,s:f}", "user", l->user, "login-time", l->when);
+    if (!e)
+        return NULL;
+    if (l->session_id > 0 &&
+        (json_object_set_new(e, "deskpool-session-id", json_integer(l->session_id)) != 0 ||
+         json_object_set_new(e, "deskpool-state",
+                             json_string(l->active ? "active" : "disconnected")) != 0))
+        goto fail;
+    return e;
+fail:
+    json_decref(e);
+    return NULL;
+}
+
+/* A second session of the same user: the earliest login (and its session id) is reported,
+ * and the user counts as connected if any of their sessions is. */
+static void merge_entry(json_t *e, const struct users_line *l)
+{
+    if (l->when < json_real_value(json_object_get(e, "login-time"))) {
+        json_object_set_new(e, "login-time", json_real(l->when));
+        if (l->session_id > 0)
+            json_object_set_new(e, "deskpool-session-id", json_integer(l->session_id));
+    }
+    if (l->session_id <= 0)
+        return;
+    if (!json_object_get(e, "deskpool-state") || l->active)
+        json_object_set_new(e, "deskpool-state",
+                            json_string(l->active ? "active" : "disconnected"));
+    if (!json_object_get(e, "deskpool-session-id"))
+        json_object_set_new(e, "deskpool-session-id", json_integer(l->session_id));
 }
 
 json_t *users_file_parse(const char *text, size_t len)
@@ -67,20 +138,17 @@ json_t *users_file_parse(const char *text, size_t len)
         size_t n = strlen(line);
         if (n > 0 && line[n - 1] == '\r')
             line[--n] = '\0';
-        const char *user, *domain;
-        double when;
-        if (parse_line(line, &user, &domain, &when) != 0)
+        struct users_line l;
+        if (parse_line(line, &l) != 0)
             continue;
-        json_t *e = find_entry(list, user, domain);
+        json_t *e = find_entry(list, l.user, l.domain);
         if (!e && json_array_size(list) >= USERS_MAX)
             continue; /* bounded answer; a desktop VM has one or a few sessions */
         if (e) {
-            if (when < json_real_value(json_object_get(e, "login-time")))
-                json_object_set_new(e, "login-time", json_real(when));
+            merge_entry(e, &l);
             continue;
         }
-        e = *domain ? json_pack("{s:s,s:s,s:f}", "user", user, "domain", domain, "login-time", when)
-                    : json_pack("{s:s,s:f}", "user", user, "login-time", when);
+        e = new_entry(&l);
         if (!e || json_array_append_new(list, e) != 0) {
             json_decref(list);
             free(copy);
