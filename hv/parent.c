@@ -7,6 +7,7 @@
 #include "hv.h"
 #include "log.h"
 #include "parent_build.h"
+#include "parent_gc.h"
 #include "qemu_argv.h"
 #include "spec_json.h"
 #include "store.h"
@@ -78,9 +79,8 @@ int parent_spec_for(const struct tpl_version *v, struct hv_vm_spec *spec, struct
     return 0;
 }
 
-/* STATE/parents/NAME-V-KEY for template version v under this QEMU. */
-static int parent_dir_for(struct hv *hv, const struct tpl_version *v, struct hv_vm_spec *spec,
-                          char *dir, size_t cap, struct dp_err *err)
+int hv_parent_dir_for(struct hv *hv, const struct tpl_version *v, struct hv_vm_spec *spec,
+                      char *dir, size_t cap, struct dp_err *err)
 {
     const char *qv = hv_qemu_version(hv, err);
     char *abi = malloc(PARENT_ABI_MAX);
@@ -183,7 +183,7 @@ int hv_parent_find(struct hv *hv, const struct tpl_version *v, struct hv_parent 
 {
     struct hv_vm_spec spec;
     char dir[PATH_MAX];
-    if (parent_dir_for(hv, v, &spec, dir, sizeof dir, err) != 0)
+    if (hv_parent_dir_for(hv, v, &spec, dir, sizeof dir, err) != 0)
         return -1;
     if (!dp_path_exists(dir)) {
         dp_err_set(err,
@@ -232,7 +232,7 @@ int hv_parent_ensure(struct hv *hv, const struct tpl_version *v, int force, stru
     struct hv_vm_spec spec;
     char dir[PATH_MAX];
     int rc = -1;
-    if (parent_dir_for(hv, v, &spec, dir, sizeof dir, err) != 0)
+    if (hv_parent_dir_for(hv, v, &spec, dir, sizeof dir, err) != 0)
         goto out;
     if (dp_path_exists(dir) && force) {
         log_warn("removing parent %s to build it again (--force)", dir);
@@ -244,13 +244,22 @@ int hv_parent_ensure(struct hv *hv, const struct tpl_version *v, int force, stru
         goto out;
     }
     rc = parent_build(hv, v, &spec, dir, out, err);
+    if (rc == 0) {
+        /* The new parent replaces any of this version under an older key (QEMU upgrade, new
+         * VM hardware) once no clone uses that one: without this, each would keep its RAM
+         * file (the guest's memory size) on disk for ever. */
+        struct dp_err gerr = {0};
+        size_t gone = 0;
+        if (hv_parent_gc(hv, v, 1, 1, 0, 0, NULL, &gone, &gerr) != 0)
+            log_warn("after building %s: %s", dir, dp_err_msg(&gerr));
+    }
 out:
     close(lock);
     return rc;
 }
 
 /* How many VMs' specs restore from a parent folder (their disks chain on its disk). */
-static int count_users(struct hv *hv, const char *dir)
+int hv_parent_users(struct hv *hv, const char *dir)
 {
     char vms[PATH_MAX + 8];
     snprintf(vms, sizeof vms, "%s/vms", hv->state_dir);
@@ -312,7 +321,7 @@ int hv_parent_list(struct hv *hv, struct hv_parent **out, int **in_use, size_t *
         struct dp_err ignore = {0};
         if (parent_meta_load(&(*out)[*n].meta, (*out)[*n].meta_path, &ignore) != 0)
             continue;
-        (*in_use)[*n] = count_users(hv, path);
+        (*in_use)[*n] = hv_parent_users(hv, path);
         (*n)++;
     }
     closedir(d);

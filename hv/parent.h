@@ -69,6 +69,14 @@ int hv_parent_check(struct hv *hv, const char *dir, const struct hv_vm_spec *clo
 int hv_parent_list(struct hv *hv, struct hv_parent **out, int **in_use, size_t *n,
                    struct dp_err *err);
 
+/* STATE/parents/NAME-V-KEY: the folder clones of template version v use under this QEMU
+ * and VM command line (spec gets the parent's VM spec). */
+int hv_parent_dir_for(struct hv *hv, const struct tpl_version *v, struct hv_vm_spec *spec,
+                      char *dir, size_t cap, struct dp_err *err);
+
+/* How many VMs' disks chain on the parent in dir (their specs name a file inside it). */
+int hv_parent_users(struct hv *hv, const char *dir);
+
 /* Paths of the files in a parent folder. */
 void hv_parent_paths(const char *dir, struct hv_parent *out);
 

@@ -7,7 +7,7 @@ extern const struct cmd_entry cmd_template_build_entry, cmd_template_import_entr
     cmd_template_list_entry, cmd_template_verify_entry, cmd_vm_create_entry, cmd_vm_start_entry,
     cmd_vm_wait_entry, cmd_vm_stop_entry, cmd_vm_kill_entry, cmd_vm_destroy_entry,
     cmd_vm_reset_entry, cmd_vm_status_entry, cmd_vm_list_entry, cmd_qga_entry, cmd_qmp_entry,
-    cmd_parent_build_entry, cmd_parent_list_entry;
+    cmd_parent_build_entry, cmd_parent_list_entry, cmd_parent_gc_entry;
 
 const struct cmd_entry *cmd_table[] = {
     &cmd_template_build_entry,
@@ -16,6 +16,7 @@ const struct cmd_entry *cmd_table[] = {
     &cmd_template_verify_entry,
     &cmd_parent_build_entry,
     &cmd_parent_list_entry,
+    &cmd_parent_gc_entry,
     &cmd_vm_create_entry,
     &cmd_vm_start_entry,
     &cmd_vm_wait_entry,
