@@ -5,7 +5,9 @@
 #include "daemon.h"
 #include "err.h"
 #include "files.h"
+#include "hv.h"
 #include "log.h"
+#include "parent_gc.h"
 #include "store.h"
 #include "store/db.h"
 #include "store/db_templates.h"
@@ -197,6 +199,23 @@ void api_templates_build_tiny(struct api_req *r)
     api_job_submit(aj);
 }
 
+/* A deleted template's instant-clone parents hold a RAM file each; no VM uses them (the
+ * store refused the delete otherwise), so they go too, with any other parent nothing needs. */
+static void gc_parents(const char *state_dir)
+{
+    struct dp_err err = {0};
+    struct tpl_version *live = NULL;
+    size_t n_live = 0, n = 0;
+    struct hv *hv = hv_qemu_open(state_dir, &err);
+    if (hv && store_list(state_dir, &live, &n_live, &err) == 0)
+        hv_parent_gc(hv, live, n_live, 0, 0, 0, NULL, &n, &err);
+    if (err.msg[0])
+        log_warn("removing unused instant-clone parents: %s", dp_err_msg(&err));
+    free(live);
+    if (hv)
+        hv->ops->close(hv);
+}
+
 void api_templates_delete(struct api_req *r)
 {
     struct dp_err err = {0};
@@ -215,5 +234,6 @@ void api_templates_delete(struct api_req *r)
     snprintf(dir, sizeof dir, "%s/templates/%s", r->d->cfg.state_dir, t.name);
     if (dp_remove_tree(dir, &err) != 0)
         log_warn("template \"%s\" deleted, but its files stay: %s", t.name, dp_err_msg(&err));
+    gc_parents(r->d->cfg.state_dir);
     api_reply_json(r, 204, NULL);
 }
