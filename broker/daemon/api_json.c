@@ -6,6 +6,39 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * Messages quote what the client sent (jansson's "near '...'", an unknown key) and are cut
+ * to the caller's buffer; both can leave bytes that are not UTF-8, and the reply's JSON
+ * encoder then refuses the whole message, so the client would get an error without a word.
+ * Every byte of a broken or cut sequence becomes '?'.
+ */
+static void utf8_clean(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t need = *p < 0x80             ? 0
+                      : (*p & 0xe0) == 0xc0 ? 1
+                      : (*p & 0xf0) == 0xe0 ? 2
+                      : (*p & 0xf8) == 0xf0 ? 3
+                                            : 4;
+        size_t k = 1;
+        while (need < 4 && k <= need && (p[k] & 0xc0) == 0x80)
+            k++;
+        json_t *probe = NULL;
+        if (need > 0 && need < 4 && k == need + 1) {
+            char one[5] = {0};
+            memcpy(one, p, k);
+            probe = json_string(one); /* overlong forms and surrogates are refused too */
+        }
+        if (need == 0 || probe) {
+            json_decref(probe);
+            p += need + 1;
+            continue;
+        }
+        *p++ = '?';
+    }
+}
+
 int api_json_body(const char *buf, size_t len, json_t **out, char *msg, size_t cap)
 {
     *out = NULL;
@@ -23,6 +56,7 @@ int api_json_body(const char *buf, size_t len, json_t **out, char *msg, size_t c
     if (!j) {
         snprintf(msg, cap, "the request body is not valid JSON: %s (line %d, column %d)", je.text,
                  je.line, je.column);
+        utf8_clean(msg);
         return 400;
     }
     if (!json_is_object(j)) {
@@ -123,11 +157,14 @@ int api_json_fields(json_t *obj, struct api_field *fields, size_t n, char *msg, 
                 snprintf(msg, cap, "unknown field \"%s\"; this call takes %s", key, names);
             else
                 snprintf(msg, cap, "unknown field \"%s\"; this call takes no body", key);
+            utf8_clean(msg);
             return 400;
         }
         int rc = check_one(v, f, msg, cap);
-        if (rc)
+        if (rc) {
+            utf8_clean(msg);
             return rc;
+        }
         f->present = 1;
     }
     for (size_t i = 0; i < n; i++) {

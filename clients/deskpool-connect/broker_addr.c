@@ -55,7 +55,8 @@ int broker_addr_parse(const char *s, struct broker_addr *a, char *msg, size_t ca
     }
     for (size_t i = 0; i < hlen; i++) {
         char ch = host[i];
-        if (ch <= ' ' || ch == '@' || ch == '?' || ch == '#' || ch == '\\' || ch == 127) {
+        if (ch <= ' ' || ch == '@' || ch == '?' || ch == '#' || ch == '\\' || ch == '[' ||
+            ch == ']' || ch == 127) {
             snprintf(msg, cap, "broker \"%s\": the host name holds a character it cannot", s);
             return -1;
         }

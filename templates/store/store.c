@@ -41,15 +41,27 @@ int store_parse_ref(const char *ref, char *name, size_t cap, int *version)
     return hv_name_valid(name) ? 0 : -1;
 }
 
-static int load_meta(const char *dir, struct tpl_version *v, struct dp_err *err)
+/* A file of the version's folder named in meta.json: a plain name, so it cannot lead out. */
+static int plain_file_name(const char *s)
+{
+    return strchr(s, '/') == NULL && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+static int is_hex(const char *s, size_t n)
+{
+    return strlen(s) == n && strspn(s, "0123456789abcdefABCDEF") == n;
+}
+
+int store_meta_parse(const char *text, size_t len, const char *dir, struct tpl_version *v,
+                     struct dp_err *err)
 {
     char path[PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/meta.json", dir);
     json_error_t je;
-    json_t *o = json_load_file(path, 0, &je);
+    json_t *o = json_loadb(text, len, 0, &je);
     if (!json_is_object(o)) {
-        dp_err_set(err, "template metadata %s is missing or corrupt (%s); re-import the template",
-                   path, je.text);
+        dp_err_set(err, "template metadata %s is corrupt (%s); re-import the template", path,
+                   o ? "not a JSON object" : je.text);
         json_decref(o);
         return -1;
     }
@@ -59,8 +71,25 @@ static int load_meta(const char *dir, struct tpl_version *v, struct dp_err *err)
     const char *append = json_string_value(json_object_get(o, "append"));
     const char *kernel = json_string_value(json_object_get(o, "kernel"));
     const char *initrd = json_string_value(json_object_get(o, "initrd"));
-    if (!name || !sha || strlen(sha) != 64 || strlen(name) >= sizeof v->name) {
-        dp_err_set(err, "template metadata %s lacks name or sha256; re-import the template", path);
+    json_int_t mem = json_integer_value(json_object_get(o, "memory_mb"));
+    json_int_t cpus = json_integer_value(json_object_get(o, "vcpus"));
+    const char *why = NULL;
+    if (!name || !hv_name_valid(name) || strlen(name) >= sizeof v->name)
+        why = "lacks a valid name";
+    else if (!sha || !is_hex(sha, 64))
+        why = "lacks the sha256 of its base image (64 hex digits)";
+    else if (src && *src && !is_hex(src, 64))
+        why = "has a source_sha256 that is not 64 hex digits";
+    else if ((kernel && !plain_file_name(kernel)) || (initrd && !plain_file_name(initrd)))
+        why = "names a kernel or initrd outside its folder";
+    else if ((append && strlen(append) >= sizeof v->append) ||
+             (kernel && strlen(kernel) >= sizeof v->kernel - strlen(dir) - 1) ||
+             (initrd && strlen(initrd) >= sizeof v->initrd - strlen(dir) - 1))
+        why = "has a value too long to use";
+    else if (mem < 0 || mem > (1 << 20) || cpus < 0 || cpus > 256)
+        why = "has memory_mb or vcpus out of range";
+    if (why) {
+        dp_err_set(err, "template metadata %s %s; re-import the template", path, why);
         json_decref(o);
         return -1;
     }
@@ -76,13 +105,30 @@ static int load_meta(const char *dir, struct tpl_version *v, struct dp_err *err)
     snprintf(v->sha256, sizeof v->sha256, "%s", sha);
     snprintf(v->source_sha256, sizeof v->source_sha256, "%s", src ? src : "");
     v->version = (int)json_integer_value(json_object_get(o, "version"));
-    v->memory_mb = (int)json_integer_value(json_object_get(o, "memory_mb"));
-    v->vcpus = (int)json_integer_value(json_object_get(o, "vcpus"));
+    v->memory_mb = (int)mem;
+    v->vcpus = (int)cpus;
     v->has_rdp = json_is_true(json_object_get(o, "has_rdp"));
     v->size = json_integer_value(json_object_get(o, "size"));
     v->created = json_integer_value(json_object_get(o, "created"));
     json_decref(o);
     return 0;
+}
+
+static int load_meta(const char *dir, struct tpl_version *v, struct dp_err *err)
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    size_t len;
+    struct dp_err rerr = {0};
+    char *text = dp_read_file(path, STORE_META_MAX, &len, &rerr);
+    if (!text) {
+        dp_err_set(err, "template metadata %s is missing or corrupt (%s); re-import the template",
+                   path, dp_err_msg(&rerr));
+        return -1;
+    }
+    int rc = store_meta_parse(text, len, dir, v, err);
+    free(text);
+    return rc;
 }
 
 /* Cheap integrity check used on every lookup: files present, base size as recorded. */

@@ -54,6 +54,16 @@ int store_get(const char *state_dir, const char *name, int version, struct tpl_v
 int store_list(const char *state_dir, struct tpl_version **out, size_t *n, struct dp_err *err);
 /* Full check: sha256 of the base against meta.json and `qemu-img check`. */
 int store_verify(const struct tpl_version *v, struct dp_err *err);
+/* meta.json is small; a larger one is refused rather than read. */
+#define STORE_META_MAX (64 * 1024)
+/*
+ * Pure: the version described by meta.json text[0..len) of the version folder dir. Refuses
+ * (with err naming the file) a name hv would not accept, a sha256 that is not 64 hex
+ * digits, a kernel or initrd that is not a plain file name of dir, values that do not fit
+ * and memory_mb or vcpus out of range.
+ */
+int store_meta_parse(const char *text, size_t len, const char *dir, struct tpl_version *v,
+                     struct dp_err *err);
 /* Parses "NAME" or "NAME:VERSION". */
 int store_parse_ref(const char *ref, char *name, size_t cap, int *version);
 

@@ -82,7 +82,9 @@ char *sam_replace_user(const char *old, size_t old_len, const char *user, const 
         size_t llen = nl ? (size_t)(nl - line) : old_len - i;
         i += llen + (nl ? 1 : 0);
         size_t body = llen;
-        if (body > 0 && line[body - 1] == '\r')
+        /* Every trailing CR: the line is written back with "\n" only, so a rewrite of what
+         * was written gives the same bytes (one CR stripped per rewrite would not). */
+        while (body > 0 && line[body - 1] == '\r')
             body--;
         if (body == 0)
             continue;
