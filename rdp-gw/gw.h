@@ -29,6 +29,8 @@
 struct gw_broker;
 struct gw_broker_req;
 struct gw_limits;
+struct gw_sessions;
+struct gw_journal;
 struct gw_cssp_server;
 struct gw_cssp_client;
 struct evconnlistener;
@@ -48,7 +50,10 @@ struct gw_ctx {
     struct evconnlistener *listener;
     struct evhttp *metrics_http;
     uint64_t next_id;
-    struct gw_conn *conns; /* every open connection, for shutdown */
+    struct gw_conn *conns;        /* every open connection, for shutdown */
+    struct gw_sessions *sessions; /* session reports and their journal (session_report.c) */
+    int stopping;
+    struct event *drain; /* after SIGTERM: waits for the session reports */
 };
 
 enum gw_stage {
@@ -138,8 +143,17 @@ void gw_backend_start(struct gw_conn *c);
 /* relay.c: both sides are ready; moves bytes until either side ends. */
 void gw_relay_start(struct gw_conn *c);
 
-/* session_report.c: "connected" / "disconnected" with byte counts, fire and forget. */
+/* session_report.c: "connected" / "disconnected" with byte counts. A "disconnected" the
+ * broker does not acknowledge is retried; the journal (takes ownership) keeps live sessions
+ * on disk so the next gateway can report them ended after a crash. */
 void gw_session_report(struct gw_conn *c, const char *event);
+struct gw_sessions *gw_sessions_new(struct gw_ctx *ctx, struct gw_journal *journal);
+void gw_sessions_free(struct gw_sessions *s);
+/* Reports the sessions a previous gateway left in the journal as disconnected; calls ready
+ * once the broker answered each (or could not be reached), at once if there were none. */
+void gw_sessions_recover(struct gw_sessions *s, void (*ready)(struct gw_ctx *ctx));
+/* Session reports waiting for the broker's answer (shutdown waits for them). */
+int gw_sessions_in_flight(const struct gw_sessions *s);
 
 /* metrics_http.c: serves /metrics on cfg->metrics_host:port. 0 or -1. */
 int gw_metrics_http_start(struct gw_ctx *ctx, struct dp_err *err);

@@ -25,6 +25,7 @@
 #include "files.h"
 #include "gw_limits.h"
 #include "log.h"
+#include "session_journal.h"
 
 #define DEFAULT_CONFIG "/etc/deskpool/gateway.ini"
 
@@ -51,11 +52,53 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
               evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
+/* Every session was closed and reported; leave once the broker answered (or could not). */
+static void on_drain(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_ctx *ctx = arg;
+    static int ticks;
+    int left = gw_sessions_in_flight(ctx->sessions);
+    if (left == 0 || ++ticks > 10 * (ctx->cfg->broker_timeout_s + 1)) {
+        if (left)
+            log_warn("%d session end(s) not acknowledged by the broker; the next start on "
+                     "this address reports them again",
+                     left);
+        event_base_loopbreak(ctx->base);
+    }
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct gw_ctx *ctx = arg;
-    log_info("signal %d: stopping (open connections are closed)", (int)sig);
-    event_base_loopbreak(ctx->base);
+    if (ctx->stopping) {
+        log_info("signal %d again: stopping now", (int)sig);
+        event_base_loopbreak(ctx->base);
+        return;
+    }
+    ctx->stopping = 1;
+    log_info("signal %d: stopping (open connections are closed, their sessions reported "
+             "disconnected)",
+             (int)sig);
+    evconnlistener_disable(ctx->listener);
+    while (ctx->conns)
+        gw_conn_close(ctx->conns, "gateway stopping");
+    /* The reports are HTTP calls on this loop: keep it running until they are answered. */
+    struct timeval tick = {0, 100 * 1000};
+    ctx->drain = event_new(ctx->base, -1, EV_PERSIST, on_drain, ctx);
+    if (!ctx->drain || event_add(ctx->drain, &tick) < 0)
+        event_base_loopbreak(ctx->base);
+}
+
+/* The previous gateway's sessions are reported ended: now clients may come. */
+static void on_recovered(struct gw_ctx *ctx)
+{
+    const struct gw_config *cfg = ctx->cfg;
+    if (ctx->stopping)
+        return;
+    evconnlistener_enable(ctx->listener);
+    log_info("listening on %s:%d (broker %s, metrics %s%s%d)", cfg->listen_host, cfg->listen_port,
+             cfg->broker_url, cfg->metrics_port ? cfg->metrics_host : "off",
+             cfg->metrics_port ? ":" : "", cfg->metrics_port);
 }
 
 /* Certificate paths default to the state folder; generated there on first start. */
@@ -177,6 +220,17 @@ int main(int argc, char **argv)
         return 0;
     }
     ctx.limits = gw_limits_new(cfg.max_connections, cfg.max_per_source);
+    struct gw_journal *journal =
+        gw_journal_open(cfg.state_dir, cfg.listen_host, cfg.listen_port, &err);
+    if (!journal) {
+        fprintf(stderr, "deskpool-gw: %s\n", dp_err_msg(&err));
+        return 1;
+    }
+    ctx.sessions = gw_sessions_new(&ctx, journal);
+    if (!ctx.limits || !ctx.sessions) {
+        fprintf(stderr, "deskpool-gw: out of memory\n");
+        return 1;
+    }
 
     struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC,
                                     .ai_socktype = SOCK_STREAM,
@@ -202,6 +256,7 @@ int main(int argc, char **argv)
         return 1;
     }
     evconnlistener_set_error_cb(ctx.listener, on_accept_error);
+    evconnlistener_disable(ctx.listener); /* until on_recovered */
     if (gw_metrics_http_start(&ctx, &err) < 0) {
         fprintf(stderr, "deskpool-gw: %s\n", dp_err_msg(&err));
         return 1;
@@ -217,9 +272,7 @@ int main(int argc, char **argv)
     event_add(sigterm, NULL);
     event_add(sigint, NULL);
 
-    log_info("listening on %s:%d (broker %s, metrics %s%s%d)", cfg.listen_host, cfg.listen_port,
-             cfg.broker_url, cfg.metrics_port ? cfg.metrics_host : "off",
-             cfg.metrics_port ? ":" : "", cfg.metrics_port);
+    gw_sessions_recover(ctx.sessions, on_recovered);
     event_base_dispatch(ctx.base);
 
     while (ctx.conns)
@@ -227,8 +280,11 @@ int main(int argc, char **argv)
     evconnlistener_free(ctx.listener);
     if (ctx.metrics_http)
         evhttp_free(ctx.metrics_http);
+    if (ctx.drain)
+        event_free(ctx.drain);
     event_free(sigterm);
     event_free(sigint);
+    gw_sessions_free(ctx.sessions);
     gw_broker_free(ctx.broker);
     gw_limits_free(ctx.limits);
     evdns_base_free(ctx.dns, 0);
