@@ -2,6 +2,7 @@
 /* deskpool-probe: one headless RDP login (or many: probe_load_main.c); see probe_cli.c for
  * usage and exit codes. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +32,12 @@ static void *run_session(void *arg)
     return NULL;
 }
 
+static void end_hold(int sig)
+{
+    (void)sig;
+    probe_hold_stop = 1;
+}
+
 static void report(const struct probe_options *opts, const struct probe_result *res)
 {
     if (opts->json)
@@ -54,7 +61,7 @@ static int run_with_guard(struct run *r)
         return 0;
     }
     clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(r->cfg.timeout_ms / 1000 + TEARDOWN_GRACE_S);
+    ts.tv_sec += (time_t)((r->cfg.timeout_ms + r->cfg.hold_ms) / 1000 + TEARDOWN_GRACE_S);
     return pthread_timedjoin_np(t, NULL, &ts) == 0 ? 0 : -1;
 }
 
@@ -96,6 +103,12 @@ int main(int argc, char **argv)
     r.cfg.settle_ms = opts.settle_ms < 0 ? 0 : (unsigned)opts.settle_ms;
     r.cfg.type_text = opts.type_text;
     r.cfg.keep_framebuffer = opts.png_path != NULL;
+    r.cfg.hold_ms = opts.hold_s * 1000u;
+    if (opts.hold_s) {
+        /* A test ends the hold when it has seen what it waited for; that is no failure. */
+        signal(SIGTERM, end_hold);
+        signal(SIGINT, end_hold);
+    }
 
     if (run_with_guard(&r) < 0) {
         /* The session thread is stuck inside FreeRDP and owns r: report from a copy-free

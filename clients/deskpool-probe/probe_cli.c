@@ -38,6 +38,8 @@ void probe_cli_usage(FILE *out)
           "                        server supports them, else US-layout scancodes) and wait for\n"
           "                        the next frame before taking the picture\n"
           "  --png OUT.png         save the final framebuffer as PNG\n"
+          "  --hold SEC            then stay connected SEC seconds (SIGTERM ends it early, as\n"
+          "                        ok); fails if the session drops or draws nothing for 30 s\n"
           "  --json                print one JSON object instead of a human line\n"
           "  --verbose             show FreeRDP's own log (WLOG_LEVEL, default INFO)\n"
           "\n"
@@ -211,6 +213,7 @@ enum {
     OPT_USERS,
     OPT_USERS_FILE,
     OPT_CONCURRENCY,
+    OPT_HOLD,
 };
 
 static const struct option long_opts[] = {
@@ -232,6 +235,7 @@ static const struct option long_opts[] = {
     {"users", required_argument, NULL, OPT_USERS},
     {"users-file", required_argument, NULL, OPT_USERS_FILE},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"hold", required_argument, NULL, OPT_HOLD},
     {NULL, 0, NULL, 0},
 };
 
@@ -288,6 +292,11 @@ int probe_cli_parse(int argc, char **argv, struct probe_options *opts, struct dp
             break;
         case OPT_PNG:
             opts->png_path = optarg;
+            break;
+        case OPT_HOLD:
+            if (parse_uint("--hold", optarg, 86400, &v, err) < 0)
+                return -1;
+            opts->hold_s = (unsigned)v;
             break;
         case OPT_JSON:
             opts->json = 1;

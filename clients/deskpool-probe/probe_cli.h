@@ -27,6 +27,7 @@ struct probe_options {
     const char *load_balance_info;
     const char *type_text;
     enum probe_sec sec;
+    unsigned hold_s; /* --hold SEC: stay connected SEC s after the picture; 0: no */
     int json;
     int verbose;
     int help;

@@ -358,6 +358,37 @@ static void wait_quiet(struct probe_session *s, unsigned quiet_ms)
         fail_dropped(s, "while waiting for the screen to settle");
 }
 
+volatile sig_atomic_t probe_hold_stop;
+
+static int hold_over(const struct probe_session *s, uint64_t now, unsigned mark)
+{
+    return probe_hold_stop || s->frames > mark;
+}
+
+/* Stays connected for cfg->hold_ms (or until probe_hold_stop), each frame proving the
+ * relay still carries the desktop; a drop or a long silence is a failure. */
+static void hold(struct probe_session *s)
+{
+    uint64_t end = dp_now_ms() + s->cfg->hold_ms;
+    while (!probe_hold_stop && dp_now_ms() < end) {
+        uint64_t gap_end = s->last_frame_ms + PROBE_HOLD_GAP_MS;
+        int rc = pump(s, gap_end < end ? gap_end : end, hold_over, s->frames);
+        if (rc < 0 && probe_hold_stop)
+            return; /* the signal interrupted the wait: the end that was asked for */
+        if (rc < 0) {
+            fail_dropped(s, "while the session was held (--hold)");
+            return;
+        }
+        if (rc == 0 && dp_now_ms() >= gap_end && dp_now_ms() < end) {
+            fail(s, PROBE_NO_FRAME,
+                 "%s: the desktop drew nothing for %d s while the session was held (--hold); "
+                 "is the relay or the desktop stuck?",
+                 s->target, PROBE_HOLD_GAP_MS / 1000);
+            return;
+        }
+    }
+}
+
 static void keep_picture(struct probe_session *s)
 {
     rdpGdi *gdi = s->context->gdi;
@@ -414,6 +445,8 @@ static void after_first_frame(struct probe_session *s)
             return;
     }
     keep_picture(s);
+    if (cfg->hold_ms && s->res->status == PROBE_OK)
+        hold(s);
 }
 
 /*

@@ -2,6 +2,7 @@
 #ifndef DESKPOOL_PROBE_SESSION_H
 #define DESKPOOL_PROBE_SESSION_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,7 +27,14 @@ struct probe_session_config {
     unsigned settle_ms;    /* quiet time (no drawing) to wait for after a frame; 0: none */
     const char *type_text; /* may be NULL */
     int keep_framebuffer;  /* copy the final picture into the result (for --png) */
+    unsigned hold_ms;      /* after the picture, stay connected this long (0: no); the
+                              desktop must keep drawing (a clock): see PROBE_HOLD_GAP_MS */
 };
+
+/* While holding, a gap this long without a frame fails the session (PROBE_NO_FRAME). */
+#define PROBE_HOLD_GAP_MS 30000
+/* Set (from a signal handler) to end a hold early; the session then ends as ok. */
+extern volatile sig_atomic_t probe_hold_stop;
 
 struct probe_result {
     enum probe_status status;
