@@ -3,7 +3,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -536,4 +538,69 @@ int qga_first_ipv4(const json_t *ifaces, char *out, size_t n)
         }
     }
     return -1;
+}
+
+json_t *qga_args_logoff_user(const char *user)
+{
+    if (!user || !*user)
+        return NULL;
+    return json_pack("{s:s}", "user", user);
+}
+
+static void user_fill(const json_t *e, struct qga_user *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->user, sizeof out->user, "%s",
+             json_string_value(json_object_get(e, "user")) ?: "");
+    snprintf(out->domain, sizeof out->domain, "%s",
+             json_string_value(json_object_get(e, "domain")) ?: "");
+    out->login_time = json_number_value(json_object_get(e, "login-time"));
+    json_t *sid = json_object_get(e, "deskpool-session-id");
+    out->session_id = json_is_integer(sid) ? (int64_t)json_integer_value(sid) : 0;
+    const char *st = json_string_value(json_object_get(e, "deskpool-state"));
+    out->state = !st                               ? QGA_USER_UNKNOWN
+                 : strcmp(st, "active") == 0       ? QGA_USER_ACTIVE
+                 : strcmp(st, "disconnected") == 0 ? QGA_USER_DISCONNECTED
+                                                   : QGA_USER_UNKNOWN;
+}
+
+int qga_users_find(const json_t *users, const char *user, struct qga_user *out)
+{
+    size_t i;
+    json_t *e;
+    int found = 0;
+    struct qga_user u;
+
+    if (!json_is_array(users))
+        return -1;
+    json_array_foreach(users, i, e)
+    {
+        const char *name = json_string_value(json_object_get(e, "user"));
+        if (!name || !user || strcasecmp(name, user) != 0)
+            continue;
+        user_fill(e, &u);
+        /* The first match, unless a later one is the disconnected session. */
+        if (!found || u.state == QGA_USER_DISCONNECTED) {
+            if (out)
+                *out = u;
+            if (found || u.state == QGA_USER_DISCONNECTED)
+                return 1;
+            found = 1;
+        }
+    }
+    return found;
+}
+
+int qga_logoff_ended(const json_t *ret)
+{
+    json_t *n = json_object_get(ret, "ended");
+    if (!json_is_integer(n) || json_integer_value(n) < 0 || json_integer_value(n) > INT32_MAX)
+        return -1;
+    return (int)json_integer_value(n);
+}
+
+int qga_error_is_unknown_command(const char *error)
+{
+    /* on_message() writes the agent's error class in parentheses at the end. */
+    return error && strstr(error, "(CommandNotFound)") != NULL;
 }

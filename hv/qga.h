@@ -82,6 +82,39 @@ json_t *qga_args_set_time(int64_t ns);
 /* deskpool-set-host-name, our extension implemented by deskpool-guestd. */
 json_t *qga_args_set_host_name(const char *host_name);
 
+/* deskpool-logoff-user, our extension implemented by deskpool-guestd: ends every guest
+ * session of that user, connected or not. */
+json_t *qga_args_logoff_user(const char *user);
+
+/* Whether a guest session has a client connected, as deskpool-guestd reports it in the
+ * "deskpool-state" member of guest-get-users; other agents leave it out (UNKNOWN). */
+enum qga_user_state { QGA_USER_UNKNOWN, QGA_USER_ACTIVE, QGA_USER_DISCONNECTED };
+
+/* One logged-on user in a guest-get-users reply. */
+struct qga_user {
+    char user[64];
+    char domain[64];
+    double login_time;  /* "login-time", seconds since the epoch */
+    int64_t session_id; /* "deskpool-session-id"; 0 if absent */
+    enum qga_user_state state;
+};
+
+/*
+ * Looks `user` up in a guest-get-users reply, ignoring case (Windows names are
+ * case-insensitive; a false match only keeps a desktop longer). Returns 1 and fills out
+ * (may be NULL) if the user is logged on: with several sessions, a disconnected one is
+ * preferred, as that is the one a reconnect re-attaches to. 0 if not logged on, -1 if the
+ * reply is not an array.
+ */
+int qga_users_find(const json_t *users, const char *user, struct qga_user *out);
+
+/* The "ended" count of a deskpool-logoff-user reply, or -1 if it has none. */
+int qga_logoff_ended(const json_t *ret);
+
+/* 1 if an error from qga_call or a reply callback says the agent does not know the command
+ * (class CommandNotFound: an older guest agent), else 0. */
+int qga_error_is_unknown_command(const char *error);
+
 /*
  * From a guest-network-get-interfaces reply, the first IPv4 address that is not loopback
  * (127/8) or link-local (169.254/16). Returns 0 and fills out, or -1 if there is none.

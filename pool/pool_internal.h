@@ -55,13 +55,22 @@ enum job_kind {
     JOB_STOP,      /* stopping: power off, then stopped */
     JOB_REFRESH,   /* refreshing: new disk on the pool's current version, then start or not */
     JOB_DESTROY,   /* deleting: destroy QEMU and disk, then the row */
+    /* Guest sessions (guest_sessions.c); the VM's state does not change for them, so they
+     * carry what they are about. A broker killed before they ran loses them: a disconnected
+     * session then waits for its timeout, a forced logoff leaves the guest session. */
+    JOB_GUEST_CHECK,  /* disconnected session: is its user still logged on in the guest? */
+    JOB_GUEST_LOGOFF, /* session ended on a VM that keeps its disk: end it in the guest too */
 };
 
 struct job {
     enum job_kind kind;
     int64_t vm_id;
+    int64_t session_id; /* guest jobs: the session they are about */
+    char account[64];   /* guest jobs: the guest account of that session */
     struct job *next;
 };
+
+#define JOBS_INLINE_MAX 16
 
 struct job_queue {
     pthread_mutex_t mu;
@@ -69,6 +78,9 @@ struct job_queue {
     pthread_cond_t idle_cv; /* a job finished */
     struct job *head, *tail;
     int64_t *running; /* vm id each worker runs, 0 = none */
+    enum job_kind *running_kind;
+    int64_t inline_vm[JOBS_INLINE_MAX]; /* jobs_run_now callers running a job, 0 = none */
+    enum job_kind inline_kind[JOBS_INLINE_MAX];
     int nworkers;
     int stopping;
 };
@@ -128,6 +140,18 @@ int jobs_start_workers(struct pool_mgr *m, struct dp_err *err);
 void jobs_stop(struct pool_mgr *m);
 /* Queues a job unless the same job for the same VM is already queued. Never fails. */
 void jobs_push(struct pool_mgr *m, enum job_kind kind, int64_t vm_id);
+/* A guest job (JOB_GUEST_*) about session_id and its guest account; a queued one of the
+ * same kind for the same VM takes the newer session instead. Never fails. */
+void jobs_push_guest(struct pool_mgr *m, enum job_kind kind, int64_t vm_id, int64_t session_id,
+                     const char *account);
+/*
+ * Runs a queued job of `kind` for vm_id now, on the caller's thread and db (taken off the
+ * queue), or waits until one a worker runs is over; at most until the monotonic deadline.
+ * Returns 1 if such a job ran or was waited for, 0 if there was none. So a desktop request
+ * never overtakes a guest job (a forced logoff, a disconnect check) of the VM it hands out.
+ */
+int jobs_run_now(struct pool_mgr *m, struct db *db, enum job_kind kind, int64_t vm_id,
+                 uint64_t deadline_ms);
 /* 1 if VM vm_id has a job queued or running. */
 int jobs_busy(struct pool_mgr *m, int64_t vm_id);
 int jobs_idle(struct pool_mgr *m);
@@ -161,11 +185,31 @@ void vm_spec_fill(const struct pool_mgr *m, const struct db_pool *p,
 void job_refresh(struct pool_mgr *m, struct db *db, int64_t vm_id);
 /*
  * Ends live session s and moves its VM on: pooled with refresh (or a stale version) ->
- * refreshing and a refresh job; else back to ready. Session end and VM state commit
- * together. Returns 0 or a DB_E* code.
+ * refreshing and a refresh job; else back to ready, and, if the VM held the session
+ * (assigned, in use, disconnected), a JOB_GUEST_LOGOFF ends the user's guest session (the
+ * disk is kept, so it would otherwise live on). Session end and VM state commit together.
+ * Never waits on a guest. Returns 0 or a DB_E* code.
  */
 int pool_logoff(struct pool_mgr *m, struct db *db, const struct db_session *s, const char *reason,
                 struct dp_err *err);
+
+/* pool_logoff for a session whose user the guest reports gone: the same, except that no
+ * guest logoff is queued (there is nothing left to end in the guest). */
+int pool_logoff_guest_gone(struct pool_mgr *m, struct db *db, const struct db_session *s,
+                           const char *reason, struct dp_err *err);
+
+/* guest_sessions.c */
+/* The guest account of session s on this manager's VMs (cfg.guest_account or the user). */
+const char *guest_account(const struct pool_mgr *m, const struct db_session *s);
+/* The configured hooks, or the QGA defaults. */
+int guest_timeout_ms(const struct pool_mgr *m);
+void job_guest_check(struct pool_mgr *m, struct db *db, const struct job *j);
+void job_guest_logoff(struct pool_mgr *m, struct db *db, const struct job *j);
+/* The default hooks: guest-get-users and deskpool-logoff-user over the VM's QGA socket. */
+int guest_user_qga(struct hv *hv, const char *vm, const char *account, int timeout_ms,
+                   struct dp_err *err);
+int guest_logoff_qga(struct hv *hv, const char *vm, const char *account, int timeout_ms,
+                     struct dp_err *err);
 
 /* sizing.c */
 struct sizing_in {

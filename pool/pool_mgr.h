@@ -60,10 +60,29 @@ struct pool_mgr_config {
      * parents): reconciliation never destroys them. Default "parent-" (hv/parent.c names them so).
      */
     const char *reserved_prefix;
+    /* The user's guest session, asked over the VM's agent (guest_sessions.c). guest_user:
+     * whether `account` is logged on in the guest, an enum pool_guest_user or -1 with err
+     * when the agent cannot tell (default: QGA guest-get-users). guest_logoff: ends the
+     * account's guest sessions; the count ended, POOL_GUEST_NO_COMMAND when the agent lacks
+     * the command (older template), or -1 with err (default: QGA deskpool-logoff-user). */
+    int (*guest_user)(struct hv *hv, const char *vm, const char *account, int timeout_ms,
+                      struct dp_err *err);
+    int (*guest_logoff)(struct hv *hv, const char *vm, const char *account, int timeout_ms,
+                        struct dp_err *err);
+    int guest_timeout_ms; /* deadline of one such question, retries included (default 5000) */
     /* The clock (unix seconds) for timeouts and the rows written; NULL: the real one. */
     int64_t (*now)(void *arg);
     void *now_arg;
 };
+
+/* What guest_user answers. */
+enum pool_guest_user {
+    POOL_GUEST_GONE,         /* not logged on: the session was logged off in the guest */
+    POOL_GUEST_DISCONNECTED, /* logged on, no client attached: a reconnect re-attaches */
+    POOL_GUEST_ACTIVE,       /* logged on with a client attached */
+    POOL_GUEST_LOGGED_ON,    /* logged on; the agent does not say whether a client is attached */
+};
+#define POOL_GUEST_NO_COMMAND (-2)
 
 /* The paused_reason that marks a pool being deleted (pool_mgr_pool_delete): a broker
  * restarted half-way sees it and finishes the deletion. */
@@ -112,8 +131,17 @@ struct pool_desktop {
 int pool_mgr_request_desktop(struct pool_mgr *m, int64_t user_id, int64_t pool_id,
                              const char *client_addr, struct pool_desktop *out, struct dp_err *err);
 
-/* Session events from the gateway (or an admin). LOGOFF ends the session: a pooled VM is
- * refreshed (its overlay discarded and re-cloned), a personal VM goes back to waiting. */
+/*
+ * Session events from the gateway (or an admin); none waits on a guest. LOGOFF ends the
+ * session: a pooled VM with refresh-on-logoff is refreshed (its overlay discarded and
+ * re-cloned); a VM that keeps its disk goes back to waiting, and a worker ends the user's
+ * guest session over the agent (deskpool-logoff-user) before anyone is handed that VM
+ * again. DISCONNECTED keeps the VM for the pool's disconnect timeout, and a worker asks
+ * the guest (guest-get-users) whether the user is still logged on: if not, the user logged
+ * off inside the desktop, and the session is logged off at once (with refresh-on-logoff,
+ * the VM is re-cloned); an agent that does not answer changes nothing. Both outcomes are in
+ * the audit log (session.guest_check, session.guest_logoff).
+ */
 enum pool_session_event { POOL_SESSION_CONNECTED, POOL_SESSION_DISCONNECTED, POOL_SESSION_LOGOFF };
 int pool_mgr_session_event(struct pool_mgr *m, int64_t session_id, enum pool_session_event ev,
                            int64_t bytes_in, int64_t bytes_out, struct dp_err *err);

@@ -2,7 +2,8 @@
 /*
  * Logoff and refresh: when a session ends, a pooled VM's disk is discarded and re-cloned
  * from the pool's current template version (recompose changes which one), so the next user
- * gets a clean desktop; a personal VM just waits for its owner again.
+ * gets a clean desktop; a VM that keeps its disk (personal, or no refresh-on-logoff) waits
+ * again, its user's guest session ended by a guest job (guest_sessions.c).
  */
 #include "pool_internal.h"
 
@@ -24,8 +25,9 @@ static int refresh_on_leave(struct db *db, const struct db_pool *p, const struct
            cur.id != vm->template_version_id; /* recompose: stale VMs go on logoff */
 }
 
-int pool_logoff(struct pool_mgr *m, struct db *db, const struct db_session *s, const char *reason,
-                struct dp_err *err)
+/* guest_gone: the guest reported the user logged off already, so nothing is left to end there. */
+static int logoff(struct pool_mgr *m, struct db *db, const struct db_session *s, const char *reason,
+                  int guest_gone, struct dp_err *err)
 {
     struct db_vm vm;
     struct db_pool p;
@@ -33,6 +35,8 @@ int pool_logoff(struct pool_mgr *m, struct db *db, const struct db_session *s, c
     if (have_vm && db_pool_get_by_id(db, vm.pool_id, &p, err) != DB_OK)
         return DB_EIO;
     int refresh = have_vm && refresh_on_leave(db, &p, &vm);
+    /* A disk that is kept keeps the user's guest session too, unless it is ended there. */
+    int end_in_guest = have_vm && !refresh && !guest_gone && vm_state_holds_user(vm.state);
     int rc = db_begin(db, err);
     if (rc != DB_OK)
         return rc;
@@ -78,11 +82,28 @@ int pool_logoff(struct pool_mgr *m, struct db *db, const struct db_session *s, c
         return rc;
     log_info("session %lld of %s on %s ended (%s)%s", (long long)s->id, s->user,
              s->vm[0] ? s->vm : "(no VM)", reason, to == VM_REFRESHING ? "; refreshing" : "");
-    if (have_vm && to == VM_REFRESHING)
+    if (have_vm && to == VM_REFRESHING) {
         jobs_push(m, JOB_REFRESH, vm.id);
-    else if (have_vm)
+        return DB_OK;
+    }
+    /* Queued before the kick, so a request that claims this VM finds it (jobs_run_now). */
+    if (end_in_guest && to == VM_READY)
+        jobs_push_guest(m, JOB_GUEST_LOGOFF, vm.id, s->id, guest_account(m, s));
+    if (have_vm)
         pool_mgr_kick(m); /* a ready VM is back: the spare count changed */
     return DB_OK;
+}
+
+int pool_logoff(struct pool_mgr *m, struct db *db, const struct db_session *s, const char *reason,
+                struct dp_err *err)
+{
+    return logoff(m, db, s, reason, 0, err);
+}
+
+int pool_logoff_guest_gone(struct pool_mgr *m, struct db *db, const struct db_session *s,
+                           const char *reason, struct dp_err *err)
+{
+    return logoff(m, db, s, reason, 1, err);
 }
 
 /* Gives VM vm a fresh disk on version tv: reset in place when its disk is already on that

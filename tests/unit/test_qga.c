@@ -529,6 +529,108 @@ START_TEST(test_first_ipv4)
 }
 END_TEST
 
+/* A guest agent that lists two users and then, asked to log alice off, answers as
+ * deskpool-guestd does: {"ended": N}; or, as an older agent would, CommandNotFound. */
+static void script_users_then_logoff(struct peer *p, int knows_logoff)
+{
+    json_int_t sync = peer_expect_sync(p);
+    peer_sync_reply(p, sync);
+    json_t *v = peer_read(p);
+    ck_assert_ptr_nonnull(v);
+    const char *cmd = json_string_value(json_object_get(v, "execute"));
+    json_int_t id = json_integer_value(json_object_get(v, "id"));
+    if (strcmp(cmd, "deskpool-logoff-user") != 0)
+        ck_abort_msg("unexpected %s", cmd);
+    const char *user = json_string_value(json_object_get(json_object_get(v, "arguments"), "user"));
+    ck_assert_str_eq(user ? user : "(none)", "alice");
+    if (knows_logoff)
+        peer_writef(p, "{\"return\": {\"ended\": 1}, \"id\": %" JSON_INTEGER_FORMAT "}\n", id);
+    else
+        peer_writef(p,
+                    "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command "
+                    "deskpool-logoff-user has not been found\"}, \"id\": %" JSON_INTEGER_FORMAT
+                    "}\n",
+                    id);
+    json_decref(v);
+    peer_wait_close(p);
+}
+
+static void script_logoff_known(struct peer *p)
+{
+    script_users_then_logoff(p, 1);
+}
+
+static void script_logoff_unknown(struct peer *p)
+{
+    script_users_then_logoff(p, 0);
+}
+
+START_TEST(test_logoff_user)
+{
+    struct dp_err err = {0};
+    struct peer *p = peer_start(script_logoff_known);
+    json_t *ret =
+        qga_call(p->path, "deskpool-logoff-user", qga_args_logoff_user("alice"), 2000, &err);
+    ck_assert_msg(ret != NULL, "%s", dp_err_msg(&err));
+    ck_assert_int_eq(qga_logoff_ended(ret), 1);
+    json_decref(ret);
+    peer_stop(p);
+
+    /* An older agent: the caller can tell "no such command" from any other failure. */
+    p = peer_start(script_logoff_unknown);
+    ret = qga_call(p->path, "deskpool-logoff-user", qga_args_logoff_user("alice"), 2000, &err);
+    ck_assert_ptr_null(ret);
+    ck_assert_msg(qga_error_is_unknown_command(dp_err_msg(&err)), "%s", dp_err_msg(&err));
+    peer_stop(p);
+    ck_assert(
+        !qga_error_is_unknown_command("QGA on x: \"guest-ping\" failed: no answer in 2000 ms"));
+    ck_assert(!qga_error_is_unknown_command(NULL));
+
+    ck_assert_ptr_null(qga_args_logoff_user(""));
+    json_t *bad = json_pack("{s:s}", "ended", "1");
+    ck_assert_int_eq(qga_logoff_ended(bad), -1);
+    json_decref(bad);
+}
+END_TEST
+
+START_TEST(test_users_find)
+{
+    /* deskpool-guestd's shape: alice has a connected and a disconnected session, bob one
+     * connected; carol's entry is what a standard agent sends (no deskpool-* members). */
+    json_t *users =
+        json_loads("[{\"user\": \"alice\", \"domain\": \"\", \"login-time\": 1764171000.5, "
+                   "\"deskpool-session-id\": 2, \"deskpool-state\": \"active\"},"
+                   " {\"user\": \"bob\", \"login-time\": 1764171100.0, \"deskpool-session-id\": 4, "
+                   "\"deskpool-state\": \"active\"},"
+                   " {\"user\": \"Alice\", \"domain\": \"LAB\", \"login-time\": 1764171234.0, "
+                   "\"deskpool-session-id\": 3, \"deskpool-state\": \"disconnected\"},"
+                   " {\"user\": \"carol\", \"login-time\": 1764170000}]",
+                   0, NULL);
+    ck_assert_ptr_nonnull(users);
+    struct qga_user u;
+    ck_assert_int_eq(qga_users_find(users, "alice", &u), 1);
+    ck_assert_int_eq(u.session_id, 3); /* the disconnected one: a reconnect lands there */
+    ck_assert_int_eq(u.state, QGA_USER_DISCONNECTED);
+    ck_assert_str_eq(u.domain, "LAB");
+    ck_assert(u.login_time > 1764171233.9 && u.login_time < 1764171234.1);
+    ck_assert_int_eq(qga_users_find(users, "bob", &u), 1);
+    ck_assert_int_eq(u.state, QGA_USER_ACTIVE);
+    ck_assert_int_eq(u.session_id, 4);
+    ck_assert_int_eq(qga_users_find(users, "carol", &u), 1);
+    ck_assert_int_eq(u.state, QGA_USER_UNKNOWN);
+    ck_assert_int_eq(u.session_id, 0);
+    ck_assert_int_eq(qga_users_find(users, "dave", &u), 0);
+    ck_assert_int_eq(qga_users_find(users, "alice", NULL), 1);
+    json_decref(users);
+    json_t *empty = json_array();
+    ck_assert_int_eq(qga_users_find(empty, "alice", &u), 0);
+    json_decref(empty);
+    json_t *obj = json_object();
+    ck_assert_int_eq(qga_users_find(obj, "alice", &u), -1);
+    json_decref(obj);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("qga");
@@ -543,6 +645,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_call_sync);
     tcase_add_test(tc, test_arg_builders);
     tcase_add_test(tc, test_first_ipv4);
+    tcase_add_test(tc, test_logoff_user);
+    tcase_add_test(tc, test_users_find);
     suite_add_tcase(s, tc);
     return s;
 }
