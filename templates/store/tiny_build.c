@@ -13,24 +13,31 @@
 
 extern char **environ;
 
-/* Where a build input is: an environment override, else the given tree. */
-static void locate(char *out, size_t cap, const char *env, const char *dir, const char *rel)
+/* Where a build input is: an environment override, else the given tree, else (that tree is
+ * gone: an installed deskpool) where `cmake --install` put it. */
+static void locate(char *out, size_t cap, const char *env, const char *dir, const char *rel,
+                   const char *installed)
 {
     const char *e = getenv(env);
-    if (e && *e)
+    if (e && *e) {
         snprintf(out, cap, "%s", e);
-    else
-        snprintf(out, cap, "%s/%s", dir, rel);
+        return;
+    }
+    snprintf(out, cap, "%s/%s", dir, rel);
+    if (access(out, F_OK) != 0)
+        snprintf(out, cap, "%s", installed);
 }
 
 void tiny_build_locate(struct tiny_build_inputs *in, const char *source_dir, const char *binary_dir)
 {
     locate(in->script, sizeof in->script, "DESKPOOL_TINY_SCRIPT", source_dir,
-           "templates/tiny/build.sh");
+           "templates/tiny/build.sh", DESKPOOL_INSTALL_DATADIR "/tiny/build.sh");
     locate(in->guestd, sizeof in->guestd, "DESKPOOL_GUESTD", binary_dir,
-           "templates/guest/guestd/deskpool-guestd");
+           "templates/guest/guestd/deskpool-guestd",
+           DESKPOOL_INSTALL_LIBEXECDIR "/deskpool-guestd");
     locate(in->desktop, sizeof in->desktop, "DESKPOOL_DESKTOP", binary_dir,
-           "templates/guest/desktop/deskpool-desktop");
+           "templates/guest/desktop/deskpool-desktop",
+           DESKPOOL_INSTALL_LIBEXECDIR "/deskpool-desktop");
 }
 
 static int run_script(char *const argv[], struct dp_err *err)

@@ -20,7 +20,8 @@ struct tiny_build_inputs {
 };
 
 /* Fills *in from the environment (DESKPOOL_TINY_SCRIPT, DESKPOOL_GUESTD, DESKPOOL_DESKTOP)
- * where set, else from the source and build trees the caller was built from. */
+ * where set, else from the source and build trees the caller was built from, else (those
+ * trees are gone) from the installed copies (share/deskpool/tiny, libexec/deskpool). */
 void tiny_build_locate(struct tiny_build_inputs *in, const char *source_dir,
                        const char *binary_dir);
 
