@@ -40,13 +40,14 @@ static char *slurp(const char *path)
 START_TEST(format_writes_one_tab_separated_line_per_session)
 {
     struct session_entry e[3] = {
-        {1, "alice", "LAB", 1700000000},
-        {0, "ghost", "", 5}, /* a free slot: not listed */
-        {7, "bob", "", 1700000100},
+        {.id = 1, .user = "alice", .domain = "LAB", .login = 1700000000, .state = SESSION_ACTIVE},
+        {.id = 0, .user = "ghost", .login = 5}, /* a free slot: not listed */
+        {.id = 7, .user = "bob", .login = 1700000100, .state = SESSION_DISCONNECTED},
     };
     char buf[256];
     size_t n = sessions_format(e, 3, buf, sizeof buf);
-    ck_assert_str_eq(buf, "alice\tLAB\t1700000000\nbob\t\t1700000100\n");
+    ck_assert_str_eq(buf,
+                     "alice\tLAB\t1700000000\t1\tactive\nbob\t\t1700000100\t7\tdisconnected\n");
     ck_assert_uint_eq(n, strlen(buf));
     /* Too small a buffer: truncated and terminated, and the needed length is reported. */
     char small[8];
@@ -58,10 +59,11 @@ END_TEST
 
 START_TEST(format_neutralises_control_characters)
 {
-    struct session_entry e[1] = {{1, "eve\tx\nroot", "D\rOM", 1}};
+    struct session_entry e[1] = {
+        {.id = 1, .user = "eve\tx\nroot", .domain = "D\rOM", .login = 1, .state = SESSION_ACTIVE}};
     char buf[128];
     sessions_format(e, 1, buf, sizeof buf);
-    ck_assert_str_eq(buf, "eve?x?root\tD?OM\t1\n");
+    ck_assert_str_eq(buf, "eve?x?root\tD?OM\t1\t1\tactive\n");
 }
 END_TEST
 
@@ -84,12 +86,16 @@ START_TEST(users_file_follows_logins_and_logoffs)
     ck_assert_int_gt(b, 0);
     ck_assert_int_ne(a, b);
     text = slurp(path);
-    ck_assert_str_eq(text, "alice\t\t1700000000\nbob\tLAB\t1700000005\n");
+    char want[256];
+    snprintf(want, sizeof want,
+             "alice\t\t1700000000\t%d\tactive\nbob\tLAB\t1700000005\t%d\tactive\n", a, b);
+    ck_assert_str_eq(text, want);
     free(text);
 
     ck_assert_int_eq(sessions_remove(&s, a, &err), 0);
     text = slurp(path);
-    ck_assert_str_eq(text, "bob\tLAB\t1700000005\n");
+    snprintf(want, sizeof want, "bob\tLAB\t1700000005\t%d\tactive\n", b);
+    ck_assert_str_eq(text, want);
     free(text);
     ck_assert_int_eq(sessions_remove(&s, 9999, &err), 0); /* unknown id: no change */
     ck_assert_int_eq(sessions_clear(&s, &err), 0);
@@ -101,6 +107,66 @@ START_TEST(users_file_follows_logins_and_logoffs)
     char tmp[600];
     snprintf(tmp, sizeof tmp, "%s/run/deskpool/users.tmp.%d", dir, (int)getpid());
     ck_assert(!dp_path_exists(tmp));
+    sessions_close(&s);
+}
+END_TEST
+
+/* What the listener does as connections come and go: a disconnect keeps the session (and
+ * what its desktop showed), a logon of the same user finds it again, a logoff removes it. */
+START_TEST(sessions_disconnect_resume_and_log_off)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/users", dir);
+    struct sessions s;
+    struct dp_err err = {0};
+    ck_assert_int_eq(sessions_open(&s, path, &err), 0);
+    int a = sessions_add(&s, "alice", "", 1700000000, &err);
+    int b = sessions_add(&s, "bob", "", 1700000001, &err);
+    struct session_view v = {2, 9, "typing", "hello vm"};
+    sessions_set_view(&s, a, &v);
+
+    /* alice's client goes away: listed as disconnected, same id and login time. */
+    ck_assert_int_eq(sessions_set_state(&s, a, SESSION_DISCONNECTED, &err), 0);
+    char *text = slurp(path);
+    char want[256];
+    snprintf(want, sizeof want,
+             "alice\t\t1700000000\t%d\tdisconnected\nbob\t\t1700000001\t%d\tactive\n", a, b);
+    ck_assert_str_eq(text, want);
+    free(text);
+
+    /* She logs on again: the same session, with what her desktop showed. */
+    struct session_entry *e = sessions_find_user(&s, "alice");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->id, a);
+    ck_assert_int_eq(e->login, 1700000000);
+    ck_assert_int_eq(e->state, SESSION_DISCONNECTED);
+    ck_assert_str_eq(e->view.last_line, "hello vm");
+    ck_assert_uint_eq(e->view.keys, 9);
+    ck_assert_int_eq(sessions_set_state(&s, a, SESSION_ACTIVE, &err), 0);
+    text = slurp(path);
+    ck_assert_ptr_nonnull(strstr(text, "\tactive\nbob"));
+    free(text);
+
+    /* Names are matched exactly, as the SAM file does. */
+    ck_assert_ptr_null(sessions_find_user(&s, "Alice"));
+    ck_assert_ptr_null(sessions_find_user(&s, "carol"));
+    ck_assert_ptr_null(sessions_find(&s, 0));
+
+    /* Logoff: gone from the table and the file; a new logon is a new session. */
+    ck_assert_int_eq(sessions_remove(&s, a, &err), 0);
+    ck_assert_ptr_null(sessions_find_user(&s, "alice"));
+    text = slurp(path);
+    ck_assert_ptr_null(strstr(text, "alice"));
+    free(text);
+    int a2 = sessions_add(&s, "alice", "", 1700000100, &err);
+    ck_assert_int_ne(a2, a);
+    ck_assert_int_ne(a2, b);
+    ck_assert_str_eq(sessions_find(&s, a2)->view.last_line, "");
+
+    /* Unknown ids change nothing. */
+    ck_assert_int_eq(sessions_set_state(&s, 9999, SESSION_DISCONNECTED, &err), 0);
+    sessions_set_view(&s, 9999, &v);
+    ck_assert(!err.set);
     sessions_close(&s);
 }
 END_TEST
@@ -234,6 +300,7 @@ int main(void)
     tcase_add_test(tc, format_writes_one_tab_separated_line_per_session);
     tcase_add_test(tc, format_neutralises_control_characters);
     tcase_add_test(tc, users_file_follows_logins_and_logoffs);
+    tcase_add_test(tc, sessions_disconnect_resume_and_log_off);
     tcase_add_test(tc, long_names_are_cut_between_utf8_characters);
     tcase_add_test(tc, full_table_is_an_error_not_a_crash);
     tcase_add_test(tc, sam_lines_are_checked_like_winpr_reads_them);

@@ -236,6 +236,69 @@ START_TEST(render_paints_background_card_and_text)
 }
 END_TEST
 
+START_TEST(logoff_button_is_drawn_where_clicks_hit_it)
+{
+    int sizes[][2] = {{1024, 768}, {800, 600}, {1920, 1080}, {640, 480}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        int w = sizes[i][0], h = sizes[i][1];
+        struct scene_rect b = scene_logoff_button(w, h);
+        ck_assert(b.x > 0 && b.y > 0 && b.x + b.w < w && b.y + b.h < h);
+        ck_assert(scene_hits_logoff(w, h, b.x + b.w / 2, b.y + b.h / 2));
+        ck_assert(scene_hits_logoff(w, h, b.x, b.y));
+        ck_assert(!scene_hits_logoff(w, h, b.x - 1, b.y));
+        ck_assert(!scene_hits_logoff(w, h, b.x + b.w, b.y + b.h));
+        ck_assert(!scene_hits_logoff(w, h, w / 2, h / 3)); /* the typing area */
+
+        /* The button is painted there (its label leaves some of its colour visible). */
+        struct fb fb;
+        struct scene s;
+        ck_assert_int_eq(fb_init(&fb, w, h), 0);
+        scene_init(&s, "vm", "alice", 0);
+        scene_render(&s, 0, &fb);
+        ck_assert_int_gt(count_color(&fb, b.x, b.y, b.w, b.h, fb_get(&fb, b.x + 2, b.y + 2)),
+                         b.w * b.h / 2);
+        ck_assert_uint_ne(fb_get(&fb, b.x + 2, b.y + 2), SCENE_BG);
+        fb_free(&fb);
+    }
+}
+END_TEST
+
+START_TEST(session_view_round_trips_and_id_is_shown)
+{
+    struct scene s, t;
+    scene_init(&s, "vm", "alice", 1700000000);
+    scene_type_char(&s, 'h');
+    scene_type_char(&s, 'i');
+    scene_enter(&s);
+    scene_type_char(&s, 'x');
+    scene_mouse_click(&s, 5, 5);
+    struct session_view v;
+    scene_get_view(&s, &v);
+    scene_init(&t, "vm", "alice", 1700000000);
+    scene_set_view(&t, &v);
+    ck_assert_str_eq(t.last_line, "hi");
+    ck_assert_str_eq(t.line, "x");
+    ck_assert_uint_eq(t.keys, 4);
+    ck_assert_uint_eq(t.clicks, 1);
+
+    /* The session id is on the desktop: ids 3 and 4 draw differently, nothing else does. */
+    struct fb a, b;
+    ck_assert_int_eq(fb_init(&a, 1024, 768), 0);
+    ck_assert_int_eq(fb_init(&b, 1024, 768), 0);
+    t.session_id = 3;
+    scene_render(&t, 1700000000, &a);
+    t.session_id = 4;
+    scene_render(&t, 1700000000, &b);
+    size_t diff = 0;
+    for (size_t i = 0; i < (size_t)1024 * 768; i++)
+        diff += a.px[i] != b.px[i];
+    ck_assert_uint_gt(diff, 0);
+    ck_assert_uint_lt(diff, 200);
+    fb_free(&a);
+    fb_free(&b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("desktop_render");
@@ -248,6 +311,8 @@ int main(void)
     tcase_add_test(tc, scene_edits_the_typed_line);
     tcase_add_test(tc, scene_counts_clicks_and_keeps_recent_marks);
     tcase_add_test(tc, render_paints_background_card_and_text);
+    tcase_add_test(tc, logoff_button_is_drawn_where_clicks_hit_it);
+    tcase_add_test(tc, session_view_round_trips_and_id_is_shown);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -9,6 +9,7 @@
 #include <winpr/wlog.h>
 
 #include "cert.h"
+#include "control.h"
 #include "desktop.h"
 #include "err.h"
 #include "log.h"
@@ -26,26 +27,31 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: deskpool-desktop [--port N] [--sam PATH] [--users PATH] [--state DIR]\n"
-            "                        [--bind ADDR] [--handshake-timeout SECONDS]\n"
-            "                        [--log-level error|warn|info|debug] [--max-update-bytes N]\n"
-            "                        [--make-cert]\n"
-            "\n"
-            "  --port N       TCP port to listen on (default 3389)\n"
-            "  --sam PATH     NT hashes, WinPR SAM format user:domain:LM:NT::: (default\n"
-            "                 /var/lib/deskpool/sam); re-read on every login\n"
-            "  --users PATH   who is logged in, USER<TAB>DOMAIN<TAB>LOGIN_EPOCH per line\n"
-            "                 (default /run/deskpool/users)\n"
-            "  --state DIR    holds tls.crt and tls.key; made self-signed when missing\n"
-            "                 (default /var/lib/deskpool)\n"
-            "  --bind ADDR    listen on this address only (default: all)\n"
-            "  --handshake-timeout SECONDS  a client must reach its desktop within this\n"
-            "                 time after connecting (default 30)\n"
-            "  --max-update-bytes N  cap each bitmap update at N bytes even if the client\n"
-            "                 allows more (testing aid: mimics a client with a small limit)\n"
-            "  --make-cert    create DIR/tls.crt and tls.key if missing, then exit (lets an\n"
-            "                 image builder do the RSA key generation instead of each boot)\n");
+    fprintf(
+        out,
+        "usage: deskpool-desktop [--port N] [--sam PATH] [--users PATH] [--control PATH]\n"
+        "                        [--state DIR]\n"
+        "                        [--bind ADDR] [--handshake-timeout SECONDS]\n"
+        "                        [--log-level error|warn|info|debug] [--max-update-bytes N]\n"
+        "                        [--make-cert]\n"
+        "\n"
+        "  --port N       TCP port to listen on (default 3389)\n"
+        "  --sam PATH     NT hashes, WinPR SAM format user:domain:LM:NT::: (default\n"
+        "                 /var/lib/deskpool/sam); re-read on every login\n"
+        "  --users PATH   who is logged on, one line per session:\n"
+        "                 USER<TAB>DOMAIN<TAB>LOGIN_EPOCH<TAB>SESSION_ID<TAB>active|disconnected\n"
+        "                 (default /run/deskpool/users)\n"
+        "  --control PATH unix socket where the guest agent ends sessions\n"
+        "                 (deskpool-logoff-user); default: 'control' next to --users\n"
+        "  --state DIR    holds tls.crt and tls.key; made self-signed when missing\n"
+        "                 (default /var/lib/deskpool)\n"
+        "  --bind ADDR    listen on this address only (default: all)\n"
+        "  --handshake-timeout SECONDS  a client must reach its desktop within this\n"
+        "                 time after connecting (default 30)\n"
+        "  --max-update-bytes N  cap each bitmap update at N bytes even if the client\n"
+        "                 allows more (testing aid: mimics a client with a small limit)\n"
+        "  --make-cert    create DIR/tls.crt and tls.key if missing, then exit (lets an\n"
+        "                 image builder do the RSA key generation instead of each boot)\n");
 }
 
 static int set_path(char *dst, size_t n, const char *src, const char *what)
@@ -63,6 +69,7 @@ static int parse_args(struct desktop *d, int argc, char **argv)
         {"port", required_argument, NULL, 'p'},
         {"sam", required_argument, NULL, 's'},
         {"users", required_argument, NULL, 'u'},
+        {"control", required_argument, NULL, 'C'},
         {"state", required_argument, NULL, 'd'},
         {"bind", required_argument, NULL, 'b'},
         {"handshake-timeout", required_argument, NULL, 't'},
@@ -116,6 +123,10 @@ static int parse_args(struct desktop *d, int argc, char **argv)
             if (set_path(d->users_path, sizeof d->users_path, optarg, "users") != 0)
                 return -1;
             break;
+        case 'C':
+            if (set_path(d->control_path, sizeof d->control_path, optarg, "control") != 0)
+                return -1;
+            break;
         case 'd':
             if (set_path(d->state_dir, sizeof d->state_dir, optarg, "state") != 0)
                 return -1;
@@ -147,6 +158,12 @@ static int parse_args(struct desktop *d, int argc, char **argv)
         return -1;
     }
     dp_log_init("deskpool-desktop", level, 0);
+    struct dp_err err = {0};
+    if (!d->control_path[0] &&
+        control_path_beside(d->control_path, sizeof d->control_path, d->users_path, &err) != 0) {
+        fprintf(stderr, "deskpool-desktop: %s\n", dp_err_msg(&err));
+        return -1;
+    }
     return 0;
 }
 
@@ -215,7 +232,7 @@ int main(int argc, char **argv)
 
     int rc = desktop_serve(&d);
 
-    /* Every session ends with the server; say so in the users file. */
+    /* Every session, connected or not, ends with the server; say so in the users file. */
     dp_err_clear(&err);
     if (sessions_clear(&d.sessions, &err) != 0)
         log_error("users file: %s", dp_err_msg(&err));

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One RDP connection: FreeRDP peer settings, login, input, drawing, logoff. */
+#include <errno.h>
+#include <freerdp/error.h>
 #include <freerdp/freerdp.h>
 #include <freerdp/input.h>
 #include <freerdp/peer.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <time.h>
 #include <winpr/string.h>
@@ -21,15 +26,25 @@
 #include "scene.h"
 
 enum {
-    MAX_SIDE = 8192,   /* largest desktop side we agree to draw */
-    MIN_FRAME_MS = 40, /* input redraws at most 25 times a second */
+    MAX_SIDE = 8192,           /* largest desktop side we agree to draw */
+    MIN_FRAME_MS = 40,         /* input redraws at most 25 times a second */
+    LISTENER_ANSWER_MS = 5000, /* the listener is local and answers at once */
+};
+
+/* How the connection ends, beyond the client simply going away. */
+enum ending {
+    END_NONE,         /* client gone (or shutdown request): the session is disconnected */
+    END_LOGOFF,       /* the user logged off on the desktop */
+    END_ADMIN_LOGOFF, /* deskpool-logoff-user */
+    END_TAKEN_OVER,   /* the user connected again from elsewhere */
 };
 
 /* FreeRDP allocates ContextSize bytes and hands us the rdpContext at its start. */
 struct peer_ctx {
     rdpContext base;
     struct desktop *d;
-    int report_fd; /* to the listener process */
+    int ctl_fd;     /* to the listener process (report.h) */
+    HANDLE ctl_evt; /* ctl_fd as a WinPR handle, so one wait covers it and the client */
     char addr[80];
 
     /* login */
@@ -38,7 +53,11 @@ struct peer_ctx {
     char user[REPORT_FIELD_MAX];
     char domain[REPORT_FIELD_MAX];
     time_t login_time;
-    int reported; /* the listener lists the session in the users file */
+    int reported;   /* the listener lists the session in the users file */
+    int session_id; /* the listener's; 0 if it could not list it */
+    int resumed;    /* the session existed before this connection */
+    enum ending ending;
+    struct session_view sent_view; /* what the listener last heard the desktop shows */
 
     /* desktop */
     int activated;
@@ -127,6 +146,117 @@ static int render_and_send(struct peer_ctx *pc)
     return encoder_send(&pc->enc, &pc->base, &pc->fb, force);
 }
 
+/* Sends one message to the listener; a short message on a SOCK_SEQPACKET is atomic. */
+static int tell_listener(struct peer_ctx *pc, const char *msg, int len)
+{
+    if (len <= 0 || send(pc->ctl_fd, msg, (size_t)len, MSG_NOSIGNAL) != len) {
+        log_error("%s: cannot reach the listener process: %s", pc->addr,
+                  len <= 0 ? "message too long" : strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Handles a KICK; other messages need none outside a request. */
+static void on_listener_msg(struct peer_ctx *pc, const struct report_msg *m)
+{
+    if (m->kind != REPORT_KICK)
+        return;
+    pc->ending = m->kick == KICK_ADMIN_LOGOFF ? END_ADMIN_LOGOFF : END_TAKEN_OVER;
+    pc->session_id = 0;
+}
+
+/* Waits up to LISTENER_ANSWER_MS for a message of kind want (others are handled on the
+ * way). 0 and out filled, or -1. */
+static int await_listener(struct peer_ctx *pc, enum report_kind want, struct report_msg *out)
+{
+    uint64_t deadline = dp_now_ms() + LISTENER_ANSWER_MS;
+    char buf[REPORT_LINE_MAX];
+    for (;;) {
+        uint64_t now = dp_now_ms();
+        if (now >= deadline)
+            return -1;
+        struct pollfd p = {.fd = pc->ctl_fd, .events = POLLIN};
+        int r = poll(&p, 1, (int)(deadline - now));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        ssize_t n = recv(pc->ctl_fd, buf, sizeof buf, 0);
+        if (n <= 0)
+            return -1;
+        if (report_parse_msg(buf, (size_t)n, out) != 0)
+            continue;
+        if (out->kind == want)
+            return 0;
+        on_listener_msg(pc, out);
+    }
+}
+
+/* Reads what the listener sent meanwhile (non-blocking). -1 when it is gone. */
+static int poll_listener(struct peer_ctx *pc)
+{
+    char buf[REPORT_LINE_MAX];
+    struct report_msg m;
+    for (;;) {
+        ssize_t n = recv(pc->ctl_fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return 0;
+        if (n <= 0)
+            return -1;
+        if (report_parse_msg(buf, (size_t)n, &m) == 0)
+            on_listener_msg(pc, &m);
+    }
+}
+
+/* Asks the listener which session to show: the user's disconnected one (or the one another
+ * connection of theirs shows), with what its desktop showed, or a new one. */
+static int attach_session(struct peer_ctx *pc)
+{
+    char msg[REPORT_LINE_MAX];
+    struct report_msg r;
+    if (tell_listener(pc, msg,
+                      report_format_up(msg, sizeof msg, pc->user, pc->domain, pc->login_time)) != 0)
+        return -1;
+    if (await_listener(pc, REPORT_SESSION, &r) != 0) {
+        log_error("%s: the listener process did not say which session to show; closing", pc->addr);
+        return -1;
+    }
+    pc->reported = 1;
+    pc->session_id = r.session_id;
+    pc->resumed = r.resumed;
+    pc->scene.session_id = r.session_id;
+    if (r.resumed) {
+        pc->login_time = (time_t)r.login;
+        pc->scene.login_time = pc->login_time;
+        scene_set_view(&pc->scene, &r.view);
+    }
+    scene_get_view(&pc->scene, &pc->sent_view);
+    return 0;
+}
+
+/* Keeps the listener's copy of what the desktop shows current, so a resumed session (even
+ * after this process crashed) looks as the user left it. */
+static void send_view(struct peer_ctx *pc)
+{
+    struct session_view v;
+    if (!pc->activated || pc->session_id <= 0 || pc->ending != END_NONE)
+        return;
+    scene_get_view(&pc->scene, &v);
+    if (memcmp(&v, &pc->sent_view, sizeof v) == 0)
+        return;
+    char msg[REPORT_LINE_MAX];
+    if (tell_listener(pc, msg, report_format_state(msg, sizeof msg, &v)) == 0)
+        pc->sent_view = v;
+}
+
+/* The line just entered was "logoff": the user ends the session. */
+static void check_logoff_line(struct peer_ctx *pc)
+{
+    if (strcasecmp(pc->scene.last_line, "logoff") == 0 && pc->ending == END_NONE)
+        pc->ending = END_LOGOFF;
+}
+
 /* Runs after the connection sequence and again after each reactivation (e.g. a resize). */
 static BOOL on_activate(freerdp_peer *peer)
 {
@@ -170,16 +300,12 @@ static BOOL on_activate(freerdp_peer *peer)
             snprintf(host, sizeof host, "%s", pc->d->hostname);
         host[sizeof host - 1] = '\0';
         scene_init(&pc->scene, host, who, pc->login_time);
-
-        /* The listener publishes the session; a short write to a pipe is atomic. */
-        char line[REPORT_LINE_MAX];
-        int n = report_format_up(line, sizeof line, pc->user, pc->domain, pc->login_time);
-        if (n > 0 && write(pc->report_fd, line, (size_t)n) == n)
-            pc->reported = 1;
-        else
-            log_error("%s: cannot report the session of \"%s\" to the listener", pc->addr,
-                      pc->user);
-        log_info("%s: desktop of \"%s\" is up (%dx%d)", pc->addr, pc->user, w, h);
+        if (attach_session(pc) != 0) {
+            pc->refused = 1;
+            return FALSE;
+        }
+        log_info("%s: desktop of \"%s\" is up (%dx%d), session %d%s", pc->addr, pc->user, w, h,
+                 pc->session_id, pc->resumed ? " (resumed)" : "");
     }
     pc->activated = 1;
     pc->output_allowed = 1;
@@ -209,6 +335,7 @@ static BOOL on_keyboard(rdpInput *input, UINT16 flags, UINT16 code)
         break;
     case KEY_ENTER:
         scene_enter(&pc->scene);
+        check_logoff_line(pc);
         break;
     case KEY_ESCAPE:
     case KEY_NONE:
@@ -224,9 +351,10 @@ static BOOL on_unicode_keyboard(rdpInput *input, UINT16 flags, UINT16 code)
     struct peer_ctx *pc = ctx_of(input->context);
     if (!pc->activated || (flags & KBD_FLAGS_RELEASE))
         return TRUE;
-    if (code == '\r' || code == '\n')
+    if (code == '\r' || code == '\n') {
         scene_enter(&pc->scene);
-    else if (code == '\b')
+        check_logoff_line(pc);
+    } else if (code == '\b')
         scene_backspace(&pc->scene);
     else
         scene_type_char(&pc->scene, code >= 0x20 && code < 0x7f ? (char)code : '?');
@@ -240,9 +368,12 @@ static BOOL on_mouse(rdpInput *input, UINT16 flags, UINT16 x, UINT16 y)
     if (!pc->activated || (flags & (PTR_FLAGS_WHEEL | PTR_FLAGS_HWHEEL)))
         return TRUE;
     if ((flags & PTR_FLAGS_DOWN) &&
-        (flags & (PTR_FLAGS_BUTTON1 | PTR_FLAGS_BUTTON2 | PTR_FLAGS_BUTTON3)))
+        (flags & (PTR_FLAGS_BUTTON1 | PTR_FLAGS_BUTTON2 | PTR_FLAGS_BUTTON3))) {
         scene_mouse_click(&pc->scene, x, y);
-    else
+        if ((flags & PTR_FLAGS_BUTTON1) && pc->have_fb &&
+            scene_hits_logoff(pc->fb.width, pc->fb.height, x, y) && pc->ending == END_NONE)
+            pc->ending = END_LOGOFF;
+    } else
         scene_mouse_move(&pc->scene, x, y);
     pc->dirty = 1;
     return TRUE;
@@ -363,7 +494,48 @@ static int frame_due(struct peer_ctx *pc)
     return (pc->dirty || pc->force) && dp_now_ms() - pc->last_frame_ms >= MIN_FRAME_MS;
 }
 
-void desktop_peer_run(struct desktop *d, int report_fd, freerdp_peer *peer)
+/*
+ * Ends the connection the way its ending asks: a logoff is published by the listener before
+ * the client hears of it (so the users file is current when the TCP connection closes), then
+ * the client gets the Set Error Info PDU that tells it why, as a Windows host sends.
+ */
+static void finish(struct peer_ctx *pc, freerdp_peer *peer)
+{
+    UINT32 info = 0;
+    const char *why = NULL;
+    switch (pc->ending) {
+    case END_NONE:
+        if (pc->reported)
+            log_info("%s: user \"%s\" disconnected after %lld s; session %d stays", pc->addr,
+                     pc->user, (long long)(time(NULL) - pc->login_time), pc->session_id);
+        return;
+    case END_LOGOFF: {
+        char msg[16];
+        struct report_msg r;
+        if (tell_listener(pc, msg, report_format_logoff(msg, sizeof msg)) != 0 ||
+            await_listener(pc, REPORT_BYE, &r) != 0)
+            log_error("%s: the listener did not confirm the logoff of \"%s\"", pc->addr, pc->user);
+        info = ERRINFO_LOGOFF_BY_USER;
+        why = "logged off";
+        break;
+    }
+    case END_ADMIN_LOGOFF:
+        info = ERRINFO_RPC_INITIATED_LOGOFF;
+        why = "was logged off by deskpool-logoff-user";
+        break;
+    case END_TAKEN_OVER:
+        info = ERRINFO_DISCONNECTED_BY_OTHER_CONNECTION;
+        why = "connected again elsewhere; the session moved there";
+        break;
+    }
+    log_info("%s: user \"%s\" %s after %lld s", pc->addr, pc->user, why,
+             (long long)(time(NULL) - pc->login_time));
+    freerdp_set_error_info(peer->context->rdp, info);
+    if (!freerdp_send_error_info(peer->context->rdp))
+        log_warn("%s: could not tell the client why the session ended", pc->addr);
+}
+
+void desktop_peer_run(struct desktop *d, int ctl_fd, freerdp_peer *peer)
 {
     char addr[80];
     snprintf(addr, sizeof addr, "%s", peer->hostname);
@@ -377,33 +549,46 @@ void desktop_peer_run(struct desktop *d, int report_fd, freerdp_peer *peer)
     }
     struct peer_ctx *pc = ctx_of(peer->context);
     pc->d = d;
-    pc->report_fd = report_fd;
+    pc->ctl_fd = ctl_fd;
+    pc->ctl_evt = CreateFileDescriptorEvent(NULL, FALSE, FALSE, ctl_fd, WINPR_FD_READ);
     snprintf(pc->addr, sizeof pc->addr, "%s", addr);
     log_info("%s: connected", addr);
     check_sam(pc);
 
-    if (configure(pc, peer) != 0 || !peer->Initialize(peer)) {
+    if (!pc->ctl_evt) {
+        log_error("%s: cannot watch the listener's socket (out of memory?)", addr);
+    } else if (configure(pc, peer) != 0 || !peer->Initialize(peer)) {
         log_error("%s: cannot set up the connection (TLS files %s, %s)", addr, d->crt_path,
                   d->key_path);
     } else {
-        while (!d->stop && !pc->refused) {
+        while (!d->stop && !pc->refused && pc->ending == END_NONE) {
             HANDLE handles[32];
-            DWORD count = peer->GetEventHandles(peer, handles, 32);
+            DWORD count = peer->GetEventHandles(peer, handles, 31);
             if (count == 0)
                 break;
+            handles[count++] = pc->ctl_evt;
             if (WaitForMultipleObjects(count, handles, FALSE, wait_ms(pc)) == WAIT_FAILED)
                 break;
+            if (poll_listener(pc) != 0) {
+                log_error("%s: the listener process is gone; closing", addr);
+                break;
+            }
+            if (pc->ending != END_NONE)
+                break;
             if (!peer->CheckFileDescriptor(peer))
+                break;
+            send_view(pc);
+            if (pc->ending != END_NONE)
                 break;
             if (frame_due(pc) && render_and_send(pc) != 0)
                 break;
         }
     }
 
-    /* The listener takes the user off the users file when this process's pipe closes. */
+    /* Without a logoff the session stays: the listener marks it disconnected when this
+     * process's socket closes. */
     if (pc->reported) {
-        log_info("%s: user \"%s\" logged off after %lld s", addr, pc->user,
-                 (long long)(time(NULL) - pc->login_time));
+        finish(pc, peer);
     } else if (!pc->logged_on && !pc->refused) {
         log_info("%s: closed before login (wrong password, unknown user, unsupported security "
                  "or the client gave up)",
@@ -412,6 +597,8 @@ void desktop_peer_run(struct desktop *d, int report_fd, freerdp_peer *peer)
         log_info("%s: closed", addr);
     }
     peer->Disconnect(peer);
+    if (pc->ctl_evt)
+        CloseHandle(pc->ctl_evt);
     freerdp_peer_context_free(peer);
     freerdp_peer_free(peer);
 }

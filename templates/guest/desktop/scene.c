@@ -37,6 +37,27 @@ void scene_init(struct scene *s, const char *hostname, const char *user, time_t 
     s->login_time = login_time;
 }
 
+_Static_assert(sizeof(((struct scene *)0)->line) == REPORT_TEXT_MAX &&
+                   sizeof(((struct scene *)0)->last_line) == REPORT_TEXT_MAX,
+               "a session_view must hold a typed line");
+
+void scene_get_view(const struct scene *s, struct session_view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->clicks = s->clicks;
+    v->keys = s->keys;
+    memcpy(v->line, s->line, sizeof v->line);
+    memcpy(v->last_line, s->last_line, sizeof v->last_line);
+}
+
+void scene_set_view(struct scene *s, const struct session_view *v)
+{
+    s->clicks = v->clicks;
+    s->keys = v->keys;
+    scene_set_text(s->line, sizeof s->line, v->line);
+    scene_set_text(s->last_line, sizeof s->last_line, v->last_line);
+}
+
 void scene_type_char(struct scene *s, char c)
 {
     size_t len = strlen(s->line);
@@ -114,23 +135,66 @@ static void draw_mouse(const struct scene *s, struct fb *fb, int unit)
     fb_fill(fb, x - unit / 2, y + gap, unit, arm - gap, MOUSE_MARK);
 }
 
+/* One size knob: 3 at 1024x768, 1 on small screens, more on large ones. */
+static int scale_for(int w, int h)
+{
+    int scale = w / 340 < h / 250 ? w / 340 : h / 250;
+    return scale < 1 ? 1 : scale;
+}
+
+static const char LOGOFF_LABEL[] = "Log off";
+static const char HINT[] = "Closing the window disconnects; Log off (or typing logoff) ends the "
+                           "session.";
+
+/* The card that holds everything but the top bar. */
+static struct scene_rect card_of(int w, int h, int scale)
+{
+    int small = scale > 1 ? scale - 1 : 1;
+    int bar_h = font_text_height(small) + small * 6;
+    int margin = scale * 10;
+    struct scene_rect r = {margin, bar_h + margin, w - 2 * margin, 0};
+    r.h = h - r.y - margin;
+    return r;
+}
+
+struct scene_rect scene_logoff_button(int width, int height)
+{
+    int scale = scale_for(width, height);
+    int small = scale > 1 ? scale - 1 : 1;
+    struct scene_rect card = card_of(width, height, scale);
+    struct scene_rect b;
+    b.w = font_text_width(LOGOFF_LABEL, scale) + scale * 8;
+    b.h = font_text_height(scale) + scale * 4;
+    b.x = card.x + card.w - scale * 6 - b.w;
+    /* Bottom right of the card, above the hint line. */
+    b.y = card.y + card.h - scale * 4 - font_text_height(small) - scale * 3 - b.h;
+    return b;
+}
+
+int scene_hits_logoff(int width, int height, int x, int y)
+{
+    struct scene_rect b = scene_logoff_button(width, height);
+    return x >= b.x && x < b.x + b.w && y >= b.y && y < b.y + b.h;
+}
+
 void scene_render(const struct scene *s, time_t now, struct fb *fb)
 {
     int w = fb->width, h = fb->height;
-    /* One size knob: 3 at 1024x768, 1 on small screens, more on large ones. */
-    int scale = w / 340 < h / 250 ? w / 340 : h / 250;
-    if (scale < 1)
-        scale = 1;
+    int scale = scale_for(w, h);
     int small = scale > 1 ? scale - 1 : 1;
     int unit = scale > 1 ? scale - 1 : 1;
 
     struct tm tm;
-    char clock[32], date_time[64], since[64], mouse[96];
+    char clock[32], date_time[64], since[64], session[96], mouse[96];
     localtime_r(&now, &tm);
     strftime(clock, sizeof clock, "%H:%M:%S", &tm);
     strftime(date_time, sizeof date_time, "%Y-%m-%d %H:%M:%S %Z", &tm);
     localtime_r(&s->login_time, &tm);
     strftime(since, sizeof since, "%Y-%m-%d %H:%M:%S", &tm);
+    if (s->session_id > 0)
+        snprintf(session, sizeof session, "%d since %s", s->session_id, since);
+    else
+        snprintf(session, sizeof session, "- since %s", since);
 
     fb_fill(fb, 0, 0, w, h, SCENE_BG);
 
@@ -142,8 +206,8 @@ void scene_render(const struct scene *s, time_t now, struct fb *fb)
                    WHITE);
 
     /* The card with everything a person (or a screenshot test) wants to read. */
-    int margin = scale * 10;
-    int cx = margin, cy = bar_h + margin, cw = w - 2 * margin, ch = h - cy - margin;
+    struct scene_rect card = card_of(w, h, scale);
+    int cx = card.x, cy = card.y, cw = card.w, ch = card.h;
     fb_fill(fb, cx, cy, cw, ch, CARD_BG);
     fb_frame(fb, cx, cy, cw, ch, CARD_EDGE);
     int x = cx + scale * 6, y = cy + scale * 6, text_w = cw - scale * 12;
@@ -154,7 +218,7 @@ void scene_render(const struct scene *s, time_t now, struct fb *fb)
                    ACCENT);
     y += font_text_height(scale + 1) + scale * 4;
     y = labelled(fb, x, y, scale, "user: ", s->user, text_w);
-    y = labelled(fb, x, y, small, "logged in: ", since, text_w);
+    y = labelled(fb, x, y, small, "session: ", session, text_w);
     y = labelled(fb, x, y, scale, "time: ", date_time, text_w);
     y += scale * 3;
 
@@ -177,9 +241,12 @@ void scene_render(const struct scene *s, time_t now, struct fb *fb)
         snprintf(mouse, sizeof mouse, "mouse: -   clicks: %u   keys: %u", s->clicks, s->keys);
     y = labelled(fb, x, y, small, "", mouse, text_w);
 
-    font_draw_text(fb, x, cy + ch - scale * 4 - font_text_height(small),
-                   "Type here. Enter starts a new line. Close the window to log off.", small,
-                   SOFT_INK);
+    font_draw_text(fb, x, cy + ch - scale * 4 - font_text_height(small), HINT, small, SOFT_INK);
+
+    struct scene_rect b = scene_logoff_button(w, h);
+    fb_fill(fb, b.x, b.y, b.w, b.h, ACCENT);
+    fb_frame(fb, b.x, b.y, b.w, b.h, INK);
+    font_draw_text(fb, b.x + scale * 4, b.y + scale * 2, LOGOFF_LABEL, scale, WHITE);
 
     draw_mouse(s, fb, unit);
 }

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "draw.h"
+#include "report.h"
 
 /*
  * What one session's desktop shows: the VM name, who is logged in and since when, a
@@ -20,6 +21,7 @@ struct scene {
     char hostname[64];
     char user[160]; /* "DOMAIN\user" or "user" */
     time_t login_time;
+    int session_id;                /* 0: not known */
     char line[SCENE_LINE_MAX + 1]; /* being typed */
     char last_line[SCENE_LINE_MAX + 1];
     int mouse_x, mouse_y, mouse_seen;
@@ -39,6 +41,18 @@ void scene_backspace(struct scene *s);
 void scene_enter(struct scene *s);
 void scene_mouse_move(struct scene *s, int x, int y);
 void scene_mouse_click(struct scene *s, int x, int y);
+
+/* What a session keeps of its desktop while disconnected, and puts back on resume. */
+void scene_get_view(const struct scene *s, struct session_view *v);
+void scene_set_view(struct scene *s, const struct session_view *v);
+
+/* Where the "Log off" button is on a width x height desktop. */
+struct scene_rect {
+    int x, y, w, h;
+};
+struct scene_rect scene_logoff_button(int width, int height);
+/* Whether a click at x,y on a width x height desktop hits the "Log off" button. */
+int scene_hits_logoff(int width, int height, int x, int y);
 
 /* Copies src into dst (size n), replacing control characters so nothing injects layout. */
 void scene_set_text(char *dst, size_t n, const char *src);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The listener process: accepts TCP connections, forks one process per connection,
- * publishes logins and logoffs those processes report, and enforces handshake deadlines.
+ * The listener process: accepts TCP connections, forks one process per connection, keeps
+ * the session table those processes report to (report.h), serves the control socket
+ * (control.h), and enforces handshake deadlines.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "desktop.h"
 #include "err.h"
 #include "files.h"
@@ -94,12 +96,14 @@ static void peer_name(const struct sockaddr_storage *ss, char *out, size_t n, ch
 }
 
 /* In the new process: drop what belongs to the listener, then serve the connection. */
-static void run_child(struct desktop *d, int fd, int report_fd, const char *addr, int local)
+static void run_child(struct desktop *d, int fd, int ctl_fd, const char *addr, int local)
 {
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     for (int i = 0; i < d->n_listen; i++)
         close(d->listen_fds[i]);
+    if (d->control_fd >= 0)
+        close(d->control_fd);
     for (int i = 0; i < DESKTOP_MAX_PEERS; i++)
         if (d->conns[i].pid && d->conns[i].fd >= 0)
             close(d->conns[i].fd);
@@ -111,8 +115,8 @@ static void run_child(struct desktop *d, int fd, int report_fd, const char *addr
     /* What FreeRDP's own listener fills in; peer.c logs with the fuller addr. */
     snprintf(peer->hostname, sizeof peer->hostname, "%s", addr);
     peer->local = local;
-    desktop_peer_run(d, report_fd, peer);
-    close(report_fd);
+    desktop_peer_run(d, ctl_fd, peer);
+    close(ctl_fd);
     exit(0);
 }
 
@@ -139,9 +143,11 @@ static void accept_one(struct desktop *d, int lfd)
         close(fd);
         return;
     }
+    /* SOCK_SEQPACKET: each message arrives whole, and the listener sees the close when the
+     * process ends, crash or not. */
     int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) {
-        log_error("%s: refused: cannot create a pipe: %s", addr, strerror(errno));
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) != 0) {
+        log_error("%s: refused: cannot create a socketpair: %s", addr, strerror(errno));
         close(fd);
         return;
     }
@@ -167,59 +173,171 @@ static void accept_one(struct desktop *d, int lfd)
     log_debug("%s: connection process %d", addr, (int)pid);
 }
 
-static void handle_line(struct desktop *d, struct conn *c, const char *line, size_t len)
+static void send_msg(struct conn *c, const char *msg, int len)
 {
-    struct peer_report r;
-    if (report_parse(line, len, &r) != 0) {
-        log_warn("%s: connection process sent a malformed report; ignored", c->addr);
+    if (len <= 0 || c->fd < 0)
         return;
-    }
-    c->deadline_ms = 0;
-    if (c->session_id > 0)
-        return; /* a reactivation of the same session */
-    struct dp_err err = {0};
-    c->session_id = sessions_add(&d->sessions, r.user, r.domain, (time_t)r.login, &err);
-    if (err.set)
-        log_error("%s: cannot publish the session of \"%s\": %s", c->addr, r.user,
-                  dp_err_msg(&err));
-    if (c->session_id < 0)
-        c->session_id = 0;
+    /* The child reads its socket all the time; a full buffer means it is stuck, and then
+     * its deadline or its client's disconnect ends it anyway. */
+    if (send(c->fd, msg, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) != len)
+        log_warn("%s: cannot tell the connection process: %s", c->addr, strerror(errno));
 }
 
-/* The pipe closed: the connection is over, whatever way its process ended. */
-static void end_session(struct desktop *d, struct conn *c)
+/* The connection that shows session id, or NULL. */
+static struct conn *owner_of(struct desktop *d, int id)
+{
+    for (int i = 0; i < DESKTOP_MAX_PEERS; i++)
+        if (id > 0 && d->conns[i].pid && d->conns[i].session_id == id)
+            return &d->conns[i];
+    return NULL;
+}
+
+/* Takes session id away from the connection that shows it, telling its process why. */
+static void kick_owner(struct desktop *d, int id, enum report_kick why)
+{
+    struct conn *o = owner_of(d, id);
+    if (!o)
+        return;
+    char msg[REPORT_LINE_MAX];
+    send_msg(o, msg, report_format_kick(msg, sizeof msg, why));
+    o->session_id = 0;
+}
+
+/* NLA succeeded: resume the user's session (disconnected, or connected elsewhere: taken
+ * over, as Windows does with one session per user) or start one; tell the process which. */
+static void on_up(struct desktop *d, struct conn *c, const struct report_msg *r)
+{
+    struct dp_err err = {0};
+    struct session_view none = {0};
+    const struct session_view *view = &none;
+    time_t login = (time_t)r->login;
+    int resumed = 0;
+    c->deadline_ms = 0;
+    struct session_entry *e = c->session_id > 0 ? sessions_find(&d->sessions, c->session_id)
+                                                : sessions_find_user(&d->sessions, r->user);
+    if (e) {
+        struct conn *o = owner_of(d, e->id);
+        if (o && o != c) {
+            log_info("%s: session %d of \"%s\" moves here from %s", c->addr, e->id, e->user,
+                     o->addr);
+            kick_owner(d, e->id, KICK_OTHER_CONNECTION);
+        } else if (!o) {
+            log_info("%s: session %d of \"%s\" resumed", c->addr, e->id, e->user);
+        }
+        sessions_set_state(&d->sessions, e->id, SESSION_ACTIVE, &err);
+        c->session_id = e->id;
+        login = e->login;
+        view = &e->view;
+        resumed = 1;
+    } else {
+        int id = sessions_add(&d->sessions, r->user, r->domain, login, &err);
+        c->session_id = id > 0 ? id : 0;
+        if (id > 0)
+            log_info("%s: session %d of \"%s\" started", c->addr, id, r->user);
+    }
+    if (err.set)
+        log_error("%s: cannot publish the session of \"%s\": %s", c->addr, r->user,
+                  dp_err_msg(&err));
+    char msg[REPORT_LINE_MAX];
+    send_msg(c, msg, report_format_session(msg, sizeof msg, c->session_id, login, resumed, view));
+}
+
+/* The user logged off from the desktop: end the session, publish, then acknowledge, so the
+ * users file is current before the client's connection closes. */
+static void on_logoff(struct desktop *d, struct conn *c)
+{
+    if (c->session_id > 0) {
+        struct dp_err err = {0};
+        if (sessions_remove(&d->sessions, c->session_id, &err) != 0)
+            log_error("%s: cannot update the users file: %s", c->addr, dp_err_msg(&err));
+        log_info("%s: session %d ended by the user's logoff", c->addr, c->session_id);
+        c->session_id = 0;
+    }
+    char msg[16];
+    send_msg(c, msg, report_format_bye(msg, sizeof msg));
+}
+
+static void handle_msg(struct desktop *d, struct conn *c, const char *msg, size_t len)
+{
+    struct report_msg r;
+    if (report_parse_msg(msg, len, &r) != 0) {
+        log_warn("%s: connection process sent a malformed message; ignored", c->addr);
+        return;
+    }
+    switch (r.kind) {
+    case REPORT_UP:
+        on_up(d, c, &r);
+        break;
+    case REPORT_STATE:
+        if (c->session_id > 0) /* else the session went elsewhere: this view is stale */
+            sessions_set_view(&d->sessions, c->session_id, &r.view);
+        break;
+    case REPORT_LOGOFF:
+        on_logoff(d, c);
+        break;
+    default:
+        log_warn("%s: connection process sent an unexpected message; ignored", c->addr);
+    }
+}
+
+/* The socket closed: the connection is over, whatever way its process ended. Its session
+ * stays, disconnected, for the user to come back to. */
+static void end_conn(struct desktop *d, struct conn *c)
 {
     close(c->fd);
     c->fd = -1;
     if (c->session_id > 0) {
         struct dp_err err = {0};
-        if (sessions_remove(&d->sessions, c->session_id, &err) != 0)
+        if (sessions_set_state(&d->sessions, c->session_id, SESSION_DISCONNECTED, &err) != 0)
             log_error("%s: cannot update the users file: %s", c->addr, dp_err_msg(&err));
+        log_info("%s: session %d disconnected", c->addr, c->session_id);
         c->session_id = 0;
     }
 }
 
 static void read_report(struct desktop *d, struct conn *c)
 {
-    ssize_t n = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+    char buf[REPORT_LINE_MAX];
+    ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
     if (n <= 0) {
-        end_session(d, c);
+        end_conn(d, c);
         return;
     }
-    c->len += (size_t)n;
-    char *nl;
-    while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
-        size_t line_len = (size_t)(nl - c->buf);
-        handle_line(d, c, c->buf, line_len);
-        memmove(c->buf, nl + 1, c->len - line_len - 1);
-        c->len -= line_len + 1;
+    handle_msg(d, c, buf, (size_t)n);
+}
+
+/* deskpool-logoff-user, through the guest agent: ends every session of the user, connected
+ * or not, and answers once the users file says so. */
+static void serve_control(struct desktop *d)
+{
+    int fd = accept4(d->control_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0)
+        return;
+    char user[CONTROL_USER_MAX];
+    if (control_read_request(fd, user) != 0) {
+        control_reply(fd, -1, "malformed request; send LOGOFF<TAB>user<LF>");
+        close(fd);
+        return;
     }
-    if (c->len == sizeof c->buf) { /* no newline in a full buffer: not our protocol */
-        log_warn("%s: connection process sent an overlong report; ignored", c->addr);
-        c->len = 0;
+    int n = 0;
+    struct dp_err err = {0};
+    struct session_entry *e;
+    while ((e = sessions_find_user(&d->sessions, user)) != NULL) {
+        int id = e->id;
+        kick_owner(d, id, KICK_ADMIN_LOGOFF);
+        sessions_remove(&d->sessions, id, &err); /* gone from the table even if unwritten */
+        log_info("session %d of \"%s\" ended by deskpool-logoff-user", id, user);
+        n++;
     }
+    if (err.set) {
+        log_error("logoff of \"%s\": cannot update the users file: %s", user, dp_err_msg(&err));
+        control_reply(fd, -1, dp_err_msg(&err));
+    } else {
+        control_reply(fd, n, NULL);
+    }
+    close(fd);
 }
 
 /* Collects exited connection processes; a slot is free once its pipe is closed too. */
@@ -233,7 +351,7 @@ static void reap(struct desktop *d)
             if (c->pid != pid)
                 continue;
             if (c->fd >= 0) /* cannot stay open once the process is gone, but be sure */
-                end_session(d, c);
+                end_conn(d, c);
             if (WIFSIGNALED(status) && !c->killed && WTERMSIG(status) != SIGTERM)
                 log_error("%s: connection process died of signal %d; its session is over", c->addr,
                           WTERMSIG(status));
@@ -290,12 +408,23 @@ int desktop_serve(struct desktop *d)
 {
     if (open_listeners(d) != 0)
         return -1;
+    struct dp_err err = {0};
+    d->control_fd = control_open(d->control_path, &err);
+    if (d->control_fd < 0) {
+        log_error("%s", dp_err_msg(&err));
+        for (int i = 0; i < d->n_listen; i++)
+            close(d->listen_fds[i]);
+        d->n_listen = 0;
+        return -1;
+    }
     log_info("listening on %s port %u", d->bind[0] ? d->bind : "all addresses", d->port);
 
     while (!d->stop) {
-        struct pollfd pfd[8 + DESKTOP_MAX_PEERS];
-        struct conn *owner[8 + DESKTOP_MAX_PEERS];
+        struct pollfd pfd[9 + DESKTOP_MAX_PEERS];
+        struct conn *owner[9 + DESKTOP_MAX_PEERS];
         int n = 0;
+        pfd[n] = (struct pollfd){.fd = d->control_fd, .events = POLLIN};
+        owner[n++] = NULL;
         for (int i = 0; i < d->n_listen; i++) {
             pfd[n] = (struct pollfd){.fd = d->listen_fds[i], .events = POLLIN};
             owner[n++] = NULL;
@@ -317,6 +446,8 @@ int desktop_serve(struct desktop *d)
                 continue;
             if (owner[i])
                 read_report(d, owner[i]);
+            else if (pfd[i].fd == d->control_fd)
+                serve_control(d);
             else
                 accept_one(d, pfd[i].fd);
         }
@@ -327,5 +458,8 @@ int desktop_serve(struct desktop *d)
     for (int i = 0; i < d->n_listen; i++)
         close(d->listen_fds[i]);
     d->n_listen = 0;
+    close(d->control_fd);
+    d->control_fd = -1;
+    unlink(d->control_path);
     return 0;
 }

@@ -31,17 +31,23 @@ static size_t put_str(char *buf, size_t cap, size_t at, const char *s)
     return n;
 }
 
+const char *session_state_name(enum session_state state)
+{
+    return state == SESSION_DISCONNECTED ? "disconnected" : "active";
+}
+
 size_t sessions_format(const struct session_entry *e, int n, char *buf, size_t cap)
 {
     size_t len = 0;
-    char num[32];
+    char num[64];
     for (int i = 0; i < n; i++) {
         if (e[i].id == 0)
             continue;
         len += put_field(buf, cap, len, e[i].user);
         len += put_str(buf, cap, len, "\t");
         len += put_field(buf, cap, len, e[i].domain);
-        snprintf(num, sizeof num, "\t%lld\n", (long long)e[i].login);
+        snprintf(num, sizeof num, "\t%lld\t%d\t%s\n", (long long)e[i].login, e[i].id,
+                 session_state_name(e[i].state));
         len += put_str(buf, cap, len, num);
     }
     if (cap > 0)
@@ -108,6 +114,7 @@ int sessions_add(struct sessions *s, const char *user, const char *domain, time_
         copy_utf8_prefix(e->user, sizeof e->user, user ? user : "");
         copy_utf8_prefix(e->domain, sizeof e->domain, domain ? domain : "");
         e->login = login;
+        e->state = SESSION_ACTIVE;
         id = e->id;
         break;
     }
@@ -116,6 +123,40 @@ int sessions_add(struct sessions *s, const char *user, const char *domain, time_
     else
         publish(s, err); /* on failure the entry stays, so the next rewrite lists it */
     return id;
+}
+
+struct session_entry *sessions_find_user(struct sessions *s, const char *user)
+{
+    char name[SESSIONS_NAME_MAX]; /* as sessions_add stored it */
+    copy_utf8_prefix(name, sizeof name, user ? user : "");
+    for (int i = 0; i < SESSIONS_MAX; i++)
+        if (s->entries[i].id != 0 && strcmp(s->entries[i].user, name) == 0)
+            return &s->entries[i];
+    return NULL;
+}
+
+struct session_entry *sessions_find(struct sessions *s, int id)
+{
+    for (int i = 0; i < SESSIONS_MAX; i++)
+        if (id > 0 && s->entries[i].id == id)
+            return &s->entries[i];
+    return NULL;
+}
+
+int sessions_set_state(struct sessions *s, int id, enum session_state state, struct dp_err *err)
+{
+    struct session_entry *e = sessions_find(s, id);
+    if (!e || e->state == state)
+        return 0;
+    e->state = state;
+    return publish(s, err);
+}
+
+void sessions_set_view(struct sessions *s, int id, const struct session_view *v)
+{
+    struct session_entry *e = sessions_find(s, id);
+    if (e)
+        e->view = *v;
 }
 
 int sessions_remove(struct sessions *s, int id, struct dp_err *err)
