@@ -61,7 +61,9 @@ static int run_with_guard(struct run *r)
         return 0;
     }
     clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)((r->cfg.timeout_ms + r->cfg.hold_ms) / 1000 + TEARDOWN_GRACE_S);
+    /* --logoff gets a fresh --timeout after the picture (and the hold). */
+    unsigned budget = r->cfg.timeout_ms * (r->cfg.logoff ? 2u : 1u) + r->cfg.hold_ms;
+    ts.tv_sec += (time_t)(budget / 1000 + TEARDOWN_GRACE_S);
     return pthread_timedjoin_np(t, NULL, &ts) == 0 ? 0 : -1;
 }
 
@@ -104,6 +106,7 @@ int main(int argc, char **argv)
     r.cfg.type_text = opts.type_text;
     r.cfg.keep_framebuffer = opts.png_path != NULL;
     r.cfg.hold_ms = opts.hold_s * 1000u;
+    r.cfg.logoff = opts.logoff;
     if (opts.hold_s) {
         /* A test ends the hold when it has seen what it waited for; that is no failure. */
         signal(SIGTERM, end_hold);
@@ -116,7 +119,7 @@ int main(int argc, char **argv)
         struct probe_result stuck;
         memset(&stuck, 0, sizeof(stuck));
         stuck.status = PROBE_NO_FRAME;
-        stuck.connect_ms = stuck.first_frame_ms = stuck.typed_frame_ms = -1;
+        stuck.connect_ms = stuck.first_frame_ms = stuck.typed_frame_ms = stuck.logoff_ms = -1;
         stuck.distinct_colours = -1;
         snprintf(stuck.message, sizeof(stuck.message),
                  "%s:%u: FreeRDP did not return within --timeout + %d s; giving up", opts.host,

@@ -40,6 +40,9 @@ void probe_cli_usage(FILE *out)
           "  --png OUT.png         save the final framebuffer as PNG\n"
           "  --hold SEC            then stay connected SEC seconds (SIGTERM ends it early, as\n"
           "                        ok); fails if the session drops or draws nothing for 30 s\n"
+          "  --logoff              end by logging off as a user would (type \"logoff\" + Enter)\n"
+          "                        and succeed only if the server ends the session with the\n"
+          "                        logoff error info (ERRINFO_LOGOFF_BY_USER), within --timeout\n"
           "  --json                print one JSON object instead of a human line\n"
           "  --verbose             show FreeRDP's own log (WLOG_LEVEL, default INFO)\n"
           "\n"
@@ -63,8 +66,10 @@ void probe_cli_usage(FILE *out)
           "  4  authentication failed (NLA logon failure; FreeRDP servers just drop the\n"
           "     connection after a wrong password, which is reported as this too)\n"
           "  5  connected but no desktop frame before the timeout (also: no frame after\n"
-          "     --type-text, or a timeout after negotiation)\n"
-          "  6  any other error\n"
+          "     --type-text, a timeout after negotiation, or with --logoff a session still\n"
+          "     open --timeout seconds after typing logoff)\n"
+          "  6  any other error (with --logoff: the server ended the session without the\n"
+          "     logoff error info)\n"
           "Load mode: 0 if every login got a frame, else the code of the most frequent\n"
           "failure (3-6; a tie goes to the lower code).\n",
           out);
@@ -214,6 +219,7 @@ enum {
     OPT_USERS_FILE,
     OPT_CONCURRENCY,
     OPT_HOLD,
+    OPT_LOGOFF,
 };
 
 static const struct option long_opts[] = {
@@ -236,6 +242,7 @@ static const struct option long_opts[] = {
     {"users-file", required_argument, NULL, OPT_USERS_FILE},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
     {"hold", required_argument, NULL, OPT_HOLD},
+    {"logoff", no_argument, NULL, OPT_LOGOFF},
     {NULL, 0, NULL, 0},
 };
 
@@ -297,6 +304,9 @@ int probe_cli_parse(int argc, char **argv, struct probe_options *opts, struct dp
             if (parse_uint("--hold", optarg, 86400, &v, err) < 0)
                 return -1;
             opts->hold_s = (unsigned)v;
+            break;
+        case OPT_LOGOFF:
+            opts->logoff = 1;
             break;
         case OPT_JSON:
             opts->json = 1;

@@ -28,6 +28,7 @@ struct probe_options {
     const char *type_text;
     enum probe_sec sec;
     unsigned hold_s; /* --hold SEC: stay connected SEC s after the picture; 0: no */
+    int logoff;      /* --logoff: end by logging off (type "logoff" + Enter) */
     int json;
     int verbose;
     int help;

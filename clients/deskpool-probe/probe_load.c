@@ -55,7 +55,9 @@ static void run_one(struct load *ld, struct probe_login *login)
         run_guarded(g);
     } else {
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += (time_t)(g->cfg.timeout_ms / 1000 + TEARDOWN_GRACE_S);
+        /* --logoff gets a fresh --timeout after the picture. */
+        ts.tv_sec +=
+            (time_t)(g->cfg.timeout_ms * (g->cfg.logoff ? 2u : 1u) / 1000 + TEARDOWN_GRACE_S);
         if (pthread_timedjoin_np(t, NULL, &ts) != 0) {
             /* Stuck inside FreeRDP: it keeps g (and the password it points at stays alive in
              * login until the process ends); report without touching either. */

@@ -61,6 +61,7 @@ int probe_load_main(const struct probe_options *opts)
         .timeout_ms = opts->timeout_ms,
         .settle_ms = opts->settle_ms < 0 ? 0 : (unsigned)opts->settle_ms,
         .type_text = opts->type_text,
+        .logoff = opts->logoff,
     };
     unsigned conc = opts->concurrency;
     if (conc == 0) /* a storm by default: everyone at once, within reason */

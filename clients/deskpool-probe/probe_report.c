@@ -14,6 +14,8 @@ void probe_report_human(FILE *out, const struct probe_result *res, const char *p
     fprintf(out, "ok: connect %ld ms, first frame %ld ms", res->connect_ms, res->first_frame_ms);
     if (res->typed_frame_ms >= 0)
         fprintf(out, ", typed text echoed in %ld ms", res->typed_frame_ms);
+    if (res->logoff_ms >= 0)
+        fprintf(out, ", logged off in %ld ms", res->logoff_ms);
     fprintf(out, ", %ux%u, %ld colours", res->width, res->height, res->distinct_colours);
     if (png_path)
         fprintf(out, ", saved %s", png_path);
@@ -38,6 +40,8 @@ int probe_report_json(FILE *out, const struct probe_result *res, const char *png
     json_object_set_new(o, "first_frame_ms", ms_or_null(res->first_frame_ms));
     if (res->typed_frame_ms >= 0)
         json_object_set_new(o, "typed_frame_ms", json_integer(res->typed_frame_ms));
+    if (res->logoff_ms >= 0)
+        json_object_set_new(o, "logoff_ms", json_integer(res->logoff_ms));
     if (res->distinct_colours >= 0) {
         json_object_set_new(o, "width", json_integer(res->width));
         json_object_set_new(o, "height", json_integer(res->height));

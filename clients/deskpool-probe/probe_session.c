@@ -389,6 +389,50 @@ static void hold(struct probe_session *s)
     }
 }
 
+static int never(const struct probe_session *s, uint64_t now, unsigned arg)
+{
+    return 0;
+}
+
+/*
+ * Logs off the way a user of deskpool-desktop does: Enter first (a resumed session may hold
+ * a half-typed line, which "logoff" would only extend), then "logoff" and Enter. The server
+ * must end the session with the Set Error Info PDU ERRINFO_LOGOFF_BY_USER within a fresh
+ * --timeout.
+ */
+static void log_off(struct probe_session *s)
+{
+    freerdp *instance = s->context->instance;
+    char msg[256];
+    uint64_t sent = dp_now_ms();
+
+    if (probe_type_text(s->context->input, s->context->settings->UnicodeInput, "\nlogoff\n", msg,
+                        sizeof(msg)) < 0) {
+        fail(s, PROBE_ERROR, "%s", msg);
+        return;
+    }
+    int rc = pump(s, sent + s->cfg->timeout_ms, never, 0);
+    UINT32 info = freerdp_error_info(instance);
+    if (rc == 0) {
+        fail(s, PROBE_NO_FRAME,
+             "%s: the session was still open %u s after typing logoff; does the desktop "
+             "log off on \"logoff\" + Enter?",
+             s->target, s->cfg->timeout_ms / 1000);
+        return;
+    }
+    if (info != ERRINFO_LOGOFF_BY_USER) {
+        s->res->freerdp_error = freerdp_get_last_error(s->context);
+        fail(s, PROBE_ERROR,
+             "%s: after logoff was typed the server ended the session without saying it was a "
+             "logoff (error info 0x%08X %s, want 0x%08X ERRINFO_LOGOFF_BY_USER); the session "
+             "may only be disconnected",
+             s->target, (unsigned)info, info ? freerdp_get_error_info_name(info) : "none",
+             ERRINFO_LOGOFF_BY_USER);
+        return;
+    }
+    s->res->logoff_ms = (long)(dp_now_ms() - sent);
+}
+
 static void keep_picture(struct probe_session *s)
 {
     rdpGdi *gdi = s->context->gdi;
@@ -447,6 +491,8 @@ static void after_first_frame(struct probe_session *s)
     keep_picture(s);
     if (cfg->hold_ms && s->res->status == PROBE_OK)
         hold(s);
+    if (cfg->logoff && s->res->status == PROBE_OK)
+        log_off(s);
 }
 
 /*
@@ -530,7 +576,7 @@ void probe_session_run(const struct probe_session_config *cfg, struct probe_resu
     RDP_CLIENT_ENTRY_POINTS entry;
 
     memset(res, 0, sizeof(*res));
-    res->connect_ms = res->first_frame_ms = res->typed_frame_ms = -1;
+    res->connect_ms = res->first_frame_ms = res->typed_frame_ms = res->logoff_ms = -1;
     res->distinct_colours = -1;
     memset(&s, 0, sizeof(s));
     s.cfg = cfg;

@@ -29,6 +29,8 @@ struct probe_session_config {
     int keep_framebuffer;  /* copy the final picture into the result (for --png) */
     unsigned hold_ms;      /* after the picture, stay connected this long (0: no); the
                               desktop must keep drawing (a clock): see PROBE_HOLD_GAP_MS */
+    int logoff; /* then log off as a user would: type "logoff" + Enter and expect the server
+                   to end the session with ERRINFO_LOGOFF_BY_USER within timeout_ms */
 };
 
 /* While holding, a gap this long without a frame fails the session (PROBE_NO_FRAME). */
@@ -43,6 +45,7 @@ struct probe_result {
     long connect_ms;        /* start to session active (TCP+TLS+NLA+MCS+licence); -1: not */
     long first_frame_ms;    /* start to the first non-empty paint; -1: none */
     long typed_frame_ms;    /* keys sent to the next non-empty paint; -1: none/not typed */
+    long logoff_ms;         /* "logoff" typed to the server ending the session; -1: not */
     unsigned frames;        /* non-empty paints seen */
     unsigned width, height;
     long distinct_colours; /* of the final picture; -1: no picture */

@@ -47,6 +47,7 @@ START_TEST(cli_full_command_line)
                     "hi there",
                     "--size",
                     "800x600",
+                    "--logoff",
                     "host.lab:3390"};
     struct probe_options o;
     struct dp_err err = {0};
@@ -65,6 +66,7 @@ START_TEST(cli_full_command_line)
     ck_assert_str_eq(o.type_text, "hi there");
     ck_assert_uint_eq(o.width, 800);
     ck_assert_uint_eq(o.height, 600);
+    ck_assert_int_eq(o.logoff, 1);
     ck_assert_str_eq(o.host, "host.lab");
     ck_assert_uint_eq(o.port, 3390);
 }
@@ -83,6 +85,7 @@ START_TEST(cli_defaults)
     ck_assert_int_eq(o.settle_ms, -1);
     ck_assert_int_eq(o.json, 0);
     ck_assert_ptr_null(o.png_path);
+    ck_assert_int_eq(o.logoff, 0); /* a probe disconnects unless asked to log off */
     ck_assert_str_eq(o.password_env, "PW");
 }
 END_TEST
