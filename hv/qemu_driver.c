@@ -103,12 +103,17 @@ static int qemu_define(struct hv *hv, const struct hv_vm_spec *spec, struct dp_e
     return 0;
 }
 
-/* Refuses a host port that is already taken, before QEMU fails on it less clearly. */
+/* Refuses a host port that is already taken, before QEMU fails on it less clearly. "Taken"
+ * as QEMU sees it: slirp binds its hostfwd listener with SO_REUSEADDR, so a port held only by
+ * connections (TIME_WAIT of an earlier VM on it, an outgoing connection's ephemeral port in
+ * this range) is free for it, and refusing it would fail starts that would work. */
 static int port_free(int port, const char *vm, struct dp_err *err)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return 0;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
