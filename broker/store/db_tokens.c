@@ -45,7 +45,7 @@ int db_token_issue(struct db *db, enum db_token_kind kind, int64_t user_id, int6
         dp_err_set(err, "no random bytes for a token (OpenSSL RAND_bytes failed)");
         return DB_EIO;
     }
-    phc_b64_encode(raw, sizeof raw, token);
+    dp_b64_encode(raw, sizeof raw, token, 0);
     OPENSSL_cleanse(raw, sizeof raw);
     /* base64url, so the token survives URLs, cookies and .rdp files unescaped. */
     for (char *p = token; *p; p++)

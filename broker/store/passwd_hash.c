@@ -66,8 +66,8 @@ int phc_scrypt_parse(const char *s, size_t len, struct phc_scrypt *out)
     size_t hash_chars = len - i - salt_chars - 1;
     if (memchr(hash, '$', hash_chars))
         return -1;
-    long sl = phc_b64_decode(salt, salt_chars, out->salt, sizeof out->salt);
-    long hl = phc_b64_decode(hash, hash_chars, out->hash, sizeof out->hash);
+    long sl = dp_b64_decode(salt, salt_chars, out->salt, sizeof out->salt, 0);
+    long hl = dp_b64_decode(hash, hash_chars, out->hash, sizeof out->hash, 0);
     if (sl < 8 || hl < 16)
         return -1;
     out->ln = (int)ln;
@@ -80,11 +80,11 @@ int phc_scrypt_parse(const char *s, size_t len, struct phc_scrypt *out)
 
 int phc_scrypt_format(const struct phc_scrypt *h, char *out, size_t cap)
 {
-    char salt[phc_b64_len(sizeof h->salt) + 1], hash[phc_b64_len(sizeof h->hash) + 1];
+    char salt[dp_b64_len(sizeof h->salt, 0) + 1], hash[dp_b64_len(sizeof h->hash, 0) + 1];
     if (h->salt_len > sizeof h->salt || h->hash_len > sizeof h->hash)
         return -1;
-    phc_b64_encode(h->salt, h->salt_len, salt);
-    phc_b64_encode(h->hash, h->hash_len, hash);
+    dp_b64_encode(h->salt, h->salt_len, salt, 0);
+    dp_b64_encode(h->hash, h->hash_len, hash, 0);
     int n = snprintf(out, cap, "$scrypt$ln=%d,r=%d,p=%d$%s$%s", h->ln, h->r, h->p, salt, hash);
     return n < 0 || (size_t)n >= cap ? -1 : 0;
 }

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "base64.h"
+#include "b64.h"
 #include "desktop_ctl.h"
 #include "err.h"
 #include "files.h"
@@ -623,16 +623,16 @@ END_TEST
 START_TEST(base64_vectors)
 {
     uint8_t out[16];
-    ck_assert_int_eq(base64_decode("cGFzc3dvcmQ=", 12, out, sizeof out), 8);
+    ck_assert_int_eq(dp_b64_decode("cGFzc3dvcmQ=", 12, out, sizeof out, 1), 8);
     ck_assert(memcmp(out, "password", 8) == 0);
-    ck_assert_int_eq(base64_decode("cGFzc3dvcmQ", 11, out, sizeof out), 8);
-    ck_assert_int_eq(base64_decode("", 0, out, sizeof out), 0);
-    ck_assert_int_eq(base64_decode("Zg==", 4, out, sizeof out), 1);
-    ck_assert_int_eq(base64_decode("Zh==", 4, out, sizeof out), -1); /* non-zero tail bits */
-    ck_assert_int_eq(base64_decode("Z", 1, out, sizeof out), -1);
-    ck_assert_int_eq(base64_decode("Zg=", 3, out, sizeof out), -1);
-    ck_assert_int_eq(base64_decode("cGFz c3dvcmQ=", 13, out, sizeof out), -1);
-    ck_assert_int_eq(base64_decode("cGFzc3dvcmQ=", 12, out, 4), -1); /* too little room */
+    ck_assert_int_eq(dp_b64_decode("cGFzc3dvcmQ", 11, out, sizeof out, 1), 8);
+    ck_assert_int_eq(dp_b64_decode("", 0, out, sizeof out, 1), 0);
+    ck_assert_int_eq(dp_b64_decode("Zg==", 4, out, sizeof out, 1), 1);
+    ck_assert_int_eq(dp_b64_decode("Zh==", 4, out, sizeof out, 1), -1); /* non-zero tail bits */
+    ck_assert_int_eq(dp_b64_decode("Z", 1, out, sizeof out, 1), -1);
+    ck_assert_int_eq(dp_b64_decode("Zg=", 3, out, sizeof out, 1), -1);
+    ck_assert_int_eq(dp_b64_decode("cGFz c3dvcmQ=", 13, out, sizeof out, 1), -1);
+    ck_assert_int_eq(dp_b64_decode("cGFzc3dvcmQ=", 12, out, 4, 1), -1); /* too little room */
 }
 END_TEST
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* guest-set-user-password: stores the NT hash of a new password in the SAM file. */
-#include "base64.h"
+#include "b64.h"
 #include "log.h"
 #include "nthash.h"
 #include "qga_cmds.h"
@@ -33,8 +33,8 @@ json_t *cmd_guest_set_user_password(struct qga_call *call, json_t *args)
         return NULL;
 
     uint8_t password[PASSWORD_MAX];
-    long len =
-        base64_decode(json_string_value(b64), json_string_length(b64), password, sizeof password);
+    long len = dp_b64_decode(json_string_value(b64), json_string_length(b64), password,
+                             sizeof password, 1);
     if (len < 0) {
         dp_err_set(&call->err, "password is not valid base64 or longer than %d bytes once decoded",
                    PASSWORD_MAX);

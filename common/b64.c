@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unpadded base64 for PHC strings. OpenSSL's EVP_EncodeBlock pads and its decoder accepts
- * padding and whitespace; PHC wants neither, and a strict decoder is easier to fuzz. */
 #include "b64.h"
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-size_t phc_b64_len(size_t n)
+size_t dp_b64_len(size_t n, int pad)
 {
+    if (pad)
+        return (n + 2) / 3 * 4;
     return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0);
 }
 
-void phc_b64_encode(const uint8_t *in, size_t n, char *out)
+void dp_b64_encode(const uint8_t *in, size_t n, char *out, int pad)
 {
     size_t o = 0, i = 0;
     for (; i + 2 < n; i += 3) {
@@ -20,20 +20,20 @@ void phc_b64_encode(const uint8_t *in, size_t n, char *out)
         out[o++] = alphabet[v >> 6 & 63];
         out[o++] = alphabet[v & 63];
     }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)in[i] << 16;
+    size_t rest = n - i;
+    if (rest) {
+        uint32_t v = (uint32_t)in[i] << 16 | (rest == 2 ? (uint32_t)in[i + 1] << 8 : 0);
         out[o++] = alphabet[v >> 18 & 63];
         out[o++] = alphabet[v >> 12 & 63];
-    } else if (n - i == 2) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-        out[o++] = alphabet[v >> 18 & 63];
-        out[o++] = alphabet[v >> 12 & 63];
-        out[o++] = alphabet[v >> 6 & 63];
+        if (rest == 2)
+            out[o++] = alphabet[v >> 6 & 63];
+        for (; pad && o % 4; o++)
+            out[o] = '=';
     }
     out[o] = '\0';
 }
 
-static int value(char c)
+static int sextet(char c)
 {
     if (c >= 'A' && c <= 'Z')
         return c - 'A';
@@ -48,29 +48,34 @@ static int value(char c)
     return -1;
 }
 
-long phc_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
+long dp_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap, int allow_pad)
 {
-    if (len % 4 == 1)
-        return -1;
-    size_t need = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
-    if (need > cap)
+    size_t pad = 0;
+    while (allow_pad && len > 0 && in[len - 1] == '=' && pad < 2) {
+        len--;
+        pad++;
+    }
+    /* A lone sextet cannot hold a byte; padding only completes the last quantum. */
+    if (len % 4 == 1 || (pad && (len + pad) % 4 != 0))
         return -1;
     uint32_t acc = 0;
     int bits = 0;
-    size_t o = 0;
+    size_t n = 0;
     for (size_t i = 0; i < len; i++) {
-        int v = value(in[i]);
+        int v = sextet(in[i]);
         if (v < 0)
             return -1;
         acc = (acc << 6) | (uint32_t)v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
+            if (n >= cap)
+                return -1;
+            out[n++] = (uint8_t)(acc >> bits);
             acc &= (1u << bits) - 1;
         }
     }
-    if (acc != 0) /* leftover bits must be zero: one encoding per value */
+    if (acc != 0) /* not what an encoder writes: one encoding per value */
         return -1;
-    return (long)o;
+    return (long)n;
 }
