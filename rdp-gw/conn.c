@@ -96,6 +96,8 @@ struct gw_conn *gw_conn_new(struct gw_ctx *ctx, evutil_socket_t fd, const struct
         ctx->conns->prev = c;
     ctx->conns = c;
     ctx->metrics.connections_active++;
+    if (ctx->metrics.connections_active > ctx->conns_peak)
+        ctx->conns_peak = ctx->metrics.connections_active;
     gw_conn_arm_deadline(c, ctx->cfg->handshake_timeout_s);
     log_debug("conn %llu: accepted from %s", (unsigned long long)c->id, peer);
     return c;

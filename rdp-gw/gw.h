@@ -53,6 +53,8 @@ struct gw_ctx {
     struct gw_conn *conns;        /* every open connection, for shutdown */
     struct gw_sessions *sessions; /* session reports and their journal (session_report.c) */
     int stopping;
+    uint64_t conns_peak; /* most connections open since the last heap trim */
+    struct event *trim;  /* gives freed heap back after a wave of connections */
     struct event *drain; /* after SIGTERM: waits for the session reports */
 };
 

@@ -8,11 +8,13 @@
 #include "gw.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/dns.h>
@@ -89,6 +91,21 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
         event_base_loopbreak(ctx->base);
 }
 
+/*
+ * After a wave of connections is gone (a logon storm, a scan, a thousand half-open
+ * clients reaped by the handshake deadline) glibc keeps their freed memory in the heap,
+ * so the gateway's RSS would stay at its peak. Every 2 s, if at least 64 connections closed
+ * since the last look, hand whole free pages back.
+ */
+static void on_trim(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_ctx *ctx = arg;
+    uint64_t now = ctx->metrics.connections_active;
+    if (ctx->conns_peak >= now + 64)
+        malloc_trim(0);
+    ctx->conns_peak = now;
+}
+
 /* The previous gateway's sessions are reported ended: now clients may come. */
 static void on_recovered(struct gw_ctx *ctx)
 {
@@ -99,6 +116,24 @@ static void on_recovered(struct gw_ctx *ctx)
     log_info("listening on %s:%d (broker %s, metrics %s%s%d)", cfg->listen_host, cfg->listen_port,
              cfg->broker_url, cfg->metrics_port ? cfg->metrics_host : "off",
              cfg->metrics_port ? ":" : "", cfg->metrics_port);
+}
+
+/* A relayed connection holds two descriptors: make room for max_connections of them (the
+ * soft limit is often 1024, which would cap the gateway near 500 sessions with EMFILE). */
+static void raise_fd_limit(const struct gw_config *cfg)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)cfg->max_connections * 2 + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+        return;
+    rlim_t cur = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+        log_warn("open-file limit %llu (hard %llu) is below the %llu that [limits] "
+                 "max_connections = %d needs; raise it (ulimit -n, LimitNOFILE=) or lower "
+                 "max_connections",
+                 (unsigned long long)(rl.rlim_cur > cur ? rl.rlim_cur : cur),
+                 (unsigned long long)rl.rlim_max, (unsigned long long)want, cfg->max_connections);
 }
 
 /* Certificate paths default to the state folder; generated there on first start. */
@@ -219,6 +254,7 @@ int main(int argc, char **argv)
                cfg.listen_port, cfg.broker_url);
         return 0;
     }
+    raise_fd_limit(&cfg);
     ctx.limits = gw_limits_new(cfg.max_connections, cfg.max_per_source);
     struct gw_journal *journal =
         gw_journal_open(cfg.state_dir, cfg.listen_host, cfg.listen_port, &err);
@@ -272,6 +308,10 @@ int main(int argc, char **argv)
     event_add(sigterm, NULL);
     event_add(sigint, NULL);
 
+    ctx.trim = event_new(ctx.base, -1, EV_PERSIST, on_trim, &ctx);
+    struct timeval trim_every = {2, 0};
+    if (ctx.trim)
+        event_add(ctx.trim, &trim_every);
     gw_sessions_recover(ctx.sessions, on_recovered);
     event_base_dispatch(ctx.base);
 
@@ -282,6 +322,8 @@ int main(int argc, char **argv)
         evhttp_free(ctx.metrics_http);
     if (ctx.drain)
         event_free(ctx.drain);
+    if (ctx.trim)
+        event_free(ctx.trim);
     event_free(sigterm);
     event_free(sigint);
     gw_sessions_free(ctx.sessions);

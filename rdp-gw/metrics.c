@@ -44,6 +44,8 @@ static const struct row rows[] = {
     ROW(bytes_client_to_vm, "counter", "Bytes relayed from clients to desktops."),
     ROW(bytes_vm_to_client, "counter", "Bytes relayed from desktops to clients."),
     ROW(redirects_dropped, "counter", "Server redirection PDUs dropped."),
+    ROW(idle_timeouts, "counter",
+        "Relayed sessions ended for no client input ([limits] idle_timeout)."),
 };
 
 int gw_metrics_format(const struct gw_metrics *m, struct evbuffer *out)

@@ -23,6 +23,9 @@ static size_t high_mark(const struct gw_conn *c)
     return (size_t)c->ctx->cfg->relay_buffer_kb * 1024;
 }
 
+/* Activity for the idle timeout is what the user does: bytes from the client. A desktop
+ * that redraws a clock (or any server keep-alive) sends every few seconds, so counting the
+ * VM's bytes too would keep every session "busy" forever. */
 static void touch(struct gw_conn *c)
 {
     c->last_activity_ms = dp_now_ms();
@@ -80,7 +83,6 @@ static void on_s2c(struct bufferevent *bev, void *arg)
     struct gw_conn *c = arg;
     struct evbuffer *in = bufferevent_get_input(c->back);
     struct evbuffer *out = bufferevent_get_output(c->front);
-    touch(c);
     if (c->raw) {
         size_t n = evbuffer_get_length(in);
         c->bytes_s2c += n;
@@ -183,7 +185,13 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
     uint64_t limit = (uint64_t)c->ctx->cfg->idle_timeout_s * 1000;
     uint64_t quiet = dp_now_ms() - c->last_activity_ms;
     if (quiet >= limit) {
-        gw_conn_close(c, "idle timeout ([limits] idle_timeout)");
+        c->ctx->metrics.idle_timeouts++;
+        char why[160];
+        snprintf(why, sizeof why,
+                 "idle timeout: no input from the client for %d s ([limits] "
+                 "idle_timeout)",
+                 c->ctx->cfg->idle_timeout_s);
+        gw_conn_close(c, why);
         return;
     }
     uint64_t left = limit - quiet;
