@@ -8,7 +8,17 @@
 #     refused (xfreerdp exits non-zero) and garbage on the port does no harm;
 #   - the right password then shows the desktop: a screenshot has the desktop's background
 #     colour, several colours, and changes a second later (the clock ticks);
-#   - the users file lists alice while she is connected and is empty after xfreerdp exits.
+#   - the users file lists alice's session (id, active) while she is connected;
+#   - closing xfreerdp disconnects the session: still listed, same id, "disconnected";
+#   - deskpool-probe logs in again and types a line: the same session (id, login time) is
+#     resumed and active, and disconnected again when the probe leaves; the next login's
+#     desktop shows that line (the session kept its state);
+#   - deskpool-probe --logoff ends the session: the users file is empty as soon as the
+#     probe exits, and the next login is a new session;
+#   - the guest agent's deskpool-logoff-user (deskpool-guestd --stdio) ends a disconnected
+#     session and a connected one (xfreerdp is told and exits), returns {"ended": N};
+#   - a second login of a connected user takes the session over (same id, the first client
+#     is disconnected).
 # Bitmap updates are capped at 16,256 bytes (the limit of a client that sends none), so the
 # update splitting is exercised too.
 #
@@ -21,6 +31,8 @@ set -euo pipefail
 BUILD_DIR=${1:?usage: $0 BUILD_DIR SOURCE_DIR}
 SOURCE_DIR=${2:?usage: $0 BUILD_DIR SOURCE_DIR}
 SERVER=$BUILD_DIR/templates/guest/desktop/deskpool-desktop
+PROBE=$BUILD_DIR/clients/deskpool-probe/deskpool-probe
+GUESTD=$BUILD_DIR/templates/guest/guestd/deskpool-guestd
 BG=1F4E79 # SCENE_BG in templates/guest/desktop/scene.h
 
 fail() {
@@ -43,6 +55,8 @@ need convert imagemagick
 need compare imagemagick
 need timeout coreutils
 [[ -x $SERVER ]] || fail "$SERVER not built: cmake --build $BUILD_DIR --target deskpool-desktop"
+[[ -x $PROBE ]] || fail "$PROBE not built: cmake --build $BUILD_DIR --target deskpool-probe"
+[[ -x $GUESTD ]] || fail "$GUESTD not built: cmake --build $BUILD_DIR --target deskpool-guestd"
 [[ -f $SOURCE_DIR/templates/guest/desktop/scene.h ]] || fail "SOURCE_DIR $SOURCE_DIR is not the deskpool tree"
 grep -q "SCENE_BG 0x${BG,,}u" "$SOURCE_DIR/templates/guest/desktop/scene.h" ||
     fail "scene.h's SCENE_BG is no longer #$BG; update BG in this test"
@@ -54,7 +68,7 @@ cleanup() {
         kill "$pid" 2>/dev/null || true
     done
     wait 2>/dev/null || true
-    rm -rf "$WORK"
+    [[ -n ${KEEP_WORK:-} ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
@@ -146,8 +160,12 @@ done
 u=$(cut -f1 "$USERS")
 d=$(cut -f2 "$USERS")
 t=$(cut -f3 "$USERS")
+sid=$(cut -f4 "$USERS")
+state=$(cut -f5 "$USERS")
 [[ $t =~ ^[0-9]+$ ]] || fail "login time '$t' in the users file is not epoch seconds"
 [[ $u == alice && -z $d ]] || fail "users file has user '$u' domain '$d', want alice and empty"
+[[ $sid =~ ^[1-9][0-9]*$ ]] || fail "session id '$sid' in the users file is not a positive number"
+[[ $state == active ]] || fail "session state is '$state' while xfreerdp is connected, want active"
 [[ $(wc -l <"$USERS") -eq 1 ]] || fail "users file has more than one line: $(cat "$USERS")"
 now=$(date +%s)
 ((t >= before - 1 && t <= now + 1)) || fail "login time $t is not between $before and $now"
@@ -178,17 +196,116 @@ diff_px=$(compare -metric AE "$WORK/shot1.png" "$WORK/shot2.png" null: 2>&1 || t
 echo "clock: $diff_px pixels changed between screenshots"
 grep -q 'desktop of "alice" is up (1024x768)' "$WORK/server.log" || fail "server did not log the desktop"
 
-# --- logoff: closing the client ends the session and empties the users file
+# --- closing the client disconnects: the session stays, listed as disconnected
+# wait_users PATTERN: until the users file matches the extended regex (10 s).
+wait_users() {
+    for _ in $(seq 100); do
+        grep -Eq "$1" "$USERS" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+line_of() { tr '\t' '|' <"$USERS"; }
+T=$'\t'
 kill "$CLIENT_PID"
 wait "$CLIENT_PID" 2>/dev/null || true
 CLIENT_PID=
+wait_users "^alice${T}${T}$t${T}$sid${T}disconnected$" ||
+    fail "after xfreerdp closed, the users file is '$(line_of)', want alice||$t|$sid|disconnected"
+[[ $(wc -l <"$USERS") -eq 1 ]] || fail "users file has more than one line: $(line_of)"
+grep -q 'user "alice" disconnected after' "$WORK/server.log" || fail "server did not log the disconnect"
+echo "xfreerdp closed: $(line_of)"
+
+# --- log in again: the same session resumes; type a line, leave, come back: it is still there
+export PW=secret
+probe() { "$PROBE" --user alice --password-env PW --timeout 60 "$@" "127.0.0.1:$PORT"; }
+out=$(probe --type-text $'hello resume\n' --png "$WORK/typed.png" 2>&1) || fail "probe login failed: $out"
+echo "probe: $out"
+grep -q "session $sid of \"alice\" resumed" "$WORK/server.log" || fail "the probe did not resume session $sid"
+wait_users "^alice${T}${T}$t${T}$sid${T}disconnected$" ||
+    fail "after the probe left, the users file is '$(line_of)', want alice||$t|$sid|disconnected"
+# Hold a connection open with --hold to see the session active while a client is on it.
+# (The probe itself, not the function: a backgrounded function is a subshell, and SIGTERM
+# would not reach the probe.)
+"$PROBE" --user alice --password-env PW --timeout 60 --hold 30 "127.0.0.1:$PORT" >"$WORK/hold.log" 2>&1 &
+CLIENT_PID=$!
+wait_users "^alice${T}${T}$t${T}$sid${T}active$" || fail "while the probe is connected the users file is '$(line_of)', want active"
+kill -TERM "$CLIENT_PID"
+wait "$CLIENT_PID" 2>/dev/null || true
+CLIENT_PID=
+wait_users "disconnected$" || fail "the session did not become disconnected again: $(line_of)"
+out=$(probe --png "$WORK/resumed.png" 2>&1) || fail "probe login failed: $out"
+# The "last line" row of the desktop (1024x768): what was entered before the disconnect.
+LASTLINE=900x24+47+312
+convert "$WORK/typed.png" -crop $LASTLINE +repage "$WORK/typed-line.png"
+convert "$WORK/resumed.png" -crop $LASTLINE +repage "$WORK/resumed-line.png"
+d_same=$(compare -metric AE "$WORK/typed-line.png" "$WORK/resumed-line.png" null: 2>&1 || true)
+[[ $d_same == 0 ]] || fail "the resumed desktop's last line differs from what was typed ($d_same pixels)"
+echo "resumed session $sid shows the line typed before the disconnect"
+
+# --- logoff: the users file is empty as soon as the probe exits; the next login is new
+out=$(probe --logoff --json 2>&1) || fail "probe --logoff failed: $out"
+[[ ! -s $USERS ]] || fail "users file still lists '$(line_of)' right after the probe logged off"
+echo "$out" | grep -q '"logoff_ms"' || fail "probe --logoff did not report logoff_ms: $out"
+grep -q 'user "alice" logged off after' "$WORK/server.log" || fail "server did not log the logoff"
+echo "logoff: users file empty when the probe exited ($out)"
+out=$(probe --png "$WORK/fresh.png" 2>&1) || fail "probe login failed: $out"
+wait_users "^alice${T}${T}[0-9]+${T}[0-9]+${T}disconnected$" || fail "users file after a new login: $(line_of)"
+sid2=$(cut -f4 "$USERS")
+[[ $sid2 != "$sid" ]] || fail "after the logoff the next login got the old session id $sid"
+convert "$WORK/fresh.png" -crop $LASTLINE +repage "$WORK/fresh-line.png"
+d_fresh=$(compare -metric AE "$WORK/typed-line.png" "$WORK/fresh-line.png" null: 2>&1 || true)
+[[ $d_fresh =~ ^[0-9]+$ && $d_fresh -gt 0 ]] || fail "a new session shows the old session's last line"
+echo "new session $sid2 after the logoff, with an empty desktop"
+
+# --- the guest agent ends sessions: a disconnected one, then a connected one
+qga_logoff() {
+    printf '{"execute":"deskpool-logoff-user","arguments":{"user":"%s"}}\n' "$1" |
+        "$GUESTD" --stdio --users "$USERS" --sam "$WORK/sam" --no-power-button 2>>"$WORK/guestd.log"
+}
+r=$(qga_logoff alice)
+[[ $r == '{"return": {"ended": 1}}' ]] || fail "deskpool-logoff-user alice (disconnected) answered $r"
+[[ ! -s $USERS ]] || fail "users file lists '$(line_of)' after deskpool-logoff-user"
+r=$(qga_logoff alice)
+[[ $r == '{"return": {"ended": 0}}' ]] || fail "deskpool-logoff-user without a session answered $r"
+r=$(qga_logoff nobody)
+[[ $r == '{"return": {"ended": 0}}' ]] || fail "deskpool-logoff-user of an unknown user answered $r"
+"${XF[@]}" /u:alice /p:secret >"$WORK/xf-2.log" 2>&1 &
+CLIENT_PID=$!
+wait_users "active$" || fail "xfreerdp's second login is not listed: $(line_of)"
+r=$(qga_logoff alice)
+[[ $r == '{"return": {"ended": 1}}' ]] || fail "deskpool-logoff-user alice (connected) answered $r"
+[[ ! -s $USERS ]] || fail "users file lists '$(line_of)' after deskpool-logoff-user"
 for _ in $(seq 100); do
-    [[ ! -s $USERS ]] && break
+    kill -0 "$CLIENT_PID" 2>/dev/null || break
     sleep 0.1
 done
-[[ ! -s $USERS ]] || fail "users file still lists $(cat "$USERS") after xfreerdp exited"
-grep -q 'user "alice" logged off' "$WORK/server.log" || fail "server did not log the logoff"
-echo "users file empty after logoff"
+! kill -0 "$CLIENT_PID" 2>/dev/null || fail "xfreerdp is still connected 10 s after deskpool-logoff-user"
+rc_xf=0
+wait "$CLIENT_PID" || rc_xf=$?
+CLIENT_PID=
+grep -q "ERRINFO_RPC_INITIATED_LOGOFF" "$WORK/xf-2.log" || fail "xfreerdp was not told it was logged off: $(tail -n 3 "$WORK/xf-2.log")"
+echo "deskpool-logoff-user: disconnected and connected sessions ended; xfreerdp exit $rc_xf"
+
+# --- a second login of a connected user takes the session over
+"${XF[@]}" /u:alice /p:secret >"$WORK/xf-3.log" 2>&1 &
+CLIENT_PID=$!
+wait_users "active$" || fail "xfreerdp's third login is not listed: $(line_of)"
+sid3=$(cut -f4 "$USERS")
+out=$(probe 2>&1) || fail "probe login while xfreerdp is connected failed: $out"
+for _ in $(seq 100); do
+    kill -0 "$CLIENT_PID" 2>/dev/null || break
+    sleep 0.1
+done
+! kill -0 "$CLIENT_PID" 2>/dev/null || fail "xfreerdp still runs after the probe took its session over"
+wait "$CLIENT_PID" 2>/dev/null || true
+CLIENT_PID=
+wait_users "^alice${T}${T}[0-9]+${T}$sid3${T}disconnected$" || fail "after the takeover the users file is '$(line_of)', want session $sid3"
+[[ $(wc -l <"$USERS") -eq 1 ]] || fail "two sessions for alice after the takeover: $(line_of)"
+grep -q "session $sid3 of \"alice\" moves here" "$WORK/server.log" || fail "server did not log the takeover"
+grep -q "ERRINFO_DISCONNECTED_BY_OTHER_CONNECTION" "$WORK/xf-3.log" ||
+    fail "xfreerdp was not told another connection took its session: $(tail -n 3 "$WORK/xf-3.log")"
+echo "takeover: session $sid3 moved from xfreerdp to the probe"
 
 # --- a clean stop
 kill -TERM "$SERVER_PID"

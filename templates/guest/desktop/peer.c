@@ -29,6 +29,7 @@ enum {
     MAX_SIDE = 8192,           /* largest desktop side we agree to draw */
     MIN_FRAME_MS = 40,         /* input redraws at most 25 times a second */
     LISTENER_ANSWER_MS = 5000, /* the listener is local and answers at once */
+    CLOSE_LINGER_MS = 2000,    /* how long a told client gets to hang up itself */
 };
 
 /* How the connection ends, beyond the client simply going away. */
@@ -495,6 +496,39 @@ static int frame_due(struct peer_ctx *pc)
 }
 
 /*
+ * Closing a TCP socket with unread input (a client still sending input or its last
+ * connection PDUs) makes the kernel send a reset, and the client may then lose the Set
+ * Error Info PDU still in flight. So: end our side, read what the client still sends until it
+ * closes too (it does once it has read the PDU), for at most CLOSE_LINGER_MS.
+ */
+static void close_gently(struct peer_ctx *pc, int fd)
+{
+    char sink[4096];
+    uint64_t deadline = dp_now_ms() + CLOSE_LINGER_MS;
+    if (fd < 0 || shutdown(fd, SHUT_WR) != 0)
+        return;
+    for (;;) {
+        uint64_t now = dp_now_ms();
+        if (now >= deadline) {
+            log_debug("%s: client did not close within %d ms after being told", pc->addr,
+                      CLOSE_LINGER_MS);
+            return;
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, (int)(deadline - now));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return;
+        ssize_t n = recv(fd, sink, sizeof sink, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+    }
+}
+
+/*
  * Ends the connection the way its ending asks: a logoff is published by the listener before
  * the client hears of it (so the users file is current when the TCP connection closes), then
  * the client gets the Set Error Info PDU that tells it why, as a Windows host sends.
@@ -531,8 +565,11 @@ static void finish(struct peer_ctx *pc, freerdp_peer *peer)
     log_info("%s: user \"%s\" %s after %lld s", pc->addr, pc->user, why,
              (long long)(time(NULL) - pc->login_time));
     freerdp_set_error_info(peer->context->rdp, info);
-    if (!freerdp_send_error_info(peer->context->rdp))
+    if (!freerdp_send_error_info(peer->context->rdp)) {
         log_warn("%s: could not tell the client why the session ended", pc->addr);
+        return;
+    }
+    close_gently(pc, peer->sockfd);
 }
 
 void desktop_peer_run(struct desktop *d, int ctl_fd, freerdp_peer *peer)
