@@ -126,7 +126,10 @@ struct pool_desktop {
  * disconnected until the gateway reports CONNECTED (so the disconnect timeout still runs
  * if the user never comes). A user who gets STARTING counts as waiting: the pool's L1
  * target grows by one per waiting user (for 3 * retry_after_s) so a VM is made for them.
- * Claiming a ready VM works in a paused pool; starting one does not.
+ * Claiming a ready VM works in a paused pool; starting one does not. A guest job pending on
+ * the VM it hands out (the previous session's logoff in the guest, the question after a
+ * disconnect) runs first, for up to guest_timeout_ms + 1 s; a reconnect whose user the
+ * guest then reports logged off gets a fresh desktop instead.
  */
 int pool_mgr_request_desktop(struct pool_mgr *m, int64_t user_id, int64_t pool_id,
                              const char *client_addr, struct pool_desktop *out, struct dp_err *err);
