@@ -58,8 +58,8 @@ static void init_once(void)
     if (!mkdtemp(root))
         abort();
     guestd_paths_init(&ctx.paths, root, NULL);
-    ctx.sys =
-        (struct guestd_sys){stub_power, stub_set_time, stub_set_hostname, stub_interfaces, NULL};
+    ctx.sys = (struct guestd_sys){stub_power,      stub_set_time, stub_set_hostname,
+                                  stub_interfaces, NULL,          NULL};
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

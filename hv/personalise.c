@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "personalise.h"
 
+#include "b64.h"
 #include "err.h"
 #include "files.h"
 #include "hv.h"
@@ -10,6 +11,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 struct pers_run {
@@ -47,24 +49,37 @@ int hv_personalise(struct hv *hv, const char *name, const struct hv_personalise 
         if (*c == '_')
             *c = '-'; /* VM names allow '_', host names do not */
     int cred = p && p->user && p->password;
+    /* A restored clone has its parent's kernel RNG state: fresh bytes from the host, reseeded
+     * at once, so clones of one parent never draw the same keys (guestd cmd_entropy.c). */
+    uint8_t seed[64];
+    char seed_b64[sizeof seed / 3 * 4 + 8];
+    json_t *entropy = NULL;
+    if (getrandom(seed, sizeof seed, 0) == (ssize_t)sizeof seed) {
+        dp_b64_encode(seed, sizeof seed, seed_b64, 1);
+        entropy = json_pack("{s:s}", "data", seed_b64);
+    }
+    explicit_bzero(seed, sizeof seed);
+    explicit_bzero(seed_b64, sizeof seed_b64);
+    enum { STEPS = 4 };
     struct {
         const char *what, *cmd;
         json_t *args;
-    } steps[3] = {
+    } steps[STEPS] = {
         {"clock", "guest-set-time", qga_args_set_time(ns)},
+        {"entropy", "deskpool-add-entropy", entropy},
         {"host name", "deskpool-set-host-name", qga_args_set_host_name(host)},
         {"credential", "guest-set-user-password",
          cred ? qga_args_set_user_password(p->user, p->password) : NULL},
     };
-    int n = cred ? 3 : 2;
+    int n = cred ? STEPS : STEPS - 1;
     struct pers_run run = {0, name, err};
-    struct pers_step ctx[3];
+    struct pers_step ctx[STEPS];
     /* One connection and one agent resync for all steps: each resync is a round trip to a
      * guest whose code is not yet translated again after a restore. */
     struct event_base *base = event_base_new();
     struct qga_client *c = base ? qga_open(base, paths.qga, err) : NULL;
     int rc = c ? 0 : -1;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < STEPS; i++) {
         if (rc == 0 && i < n) {
             ctx[i] = (struct pers_step){&run, steps[i].what};
             if (!steps[i].args) {

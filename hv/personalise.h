@@ -16,8 +16,8 @@ struct hv_personalise {
     const char *password;
 };
 
-/* Sets the guest clock to the host's, the host name and the credential. timeout_ms covers
- * it all. err names the step that failed. */
+/* Sets the guest clock to the host's, reseeds its RNG, sets the host name and the credential.
+ * timeout_ms covers it all. err names the step that failed. */
 int hv_personalise(struct hv *hv, const char *name, const struct hv_personalise *p, int timeout_ms,
                    struct dp_err *err);
 

@@ -55,6 +55,13 @@ echo "$out" | grep -q "restored from its parent" || fail "ia was not restored: $
 out=$(hv vm start ib --wait 60) || fail "instant clone ib: $out"
 echo "$out" | grep -q "restored from its parent" || fail "ib was not restored: $out"
 pass "two instant clones restored and ready"
+# Both resumed with the parent's kernel RNG state; each must have been reseeded with the
+# host's bytes (guestd logs to the serial console) or they would draw the same keys.
+for v in ia ib; do
+    grep -q "kernel RNG reseeded with 64 bytes from the host" "$STATE/vms/$v/serial.log" ||
+        fail "$v's RNG was not reseeded after restore (serial log: $(tail -5 "$STATE/vms/$v/serial.log"))"
+done
+pass "each clone's kernel RNG reseeded from the host after restore"
 
 port=$(vm_port ia)
 python3 - "$port" <<'PY' || fail "instant clone's RDP port does not answer X.224"

@@ -72,8 +72,8 @@ static void setup(void)
     ck_assert_int_eq(guestd_paths_init(&ctx.paths, root, NULL), 0);
     struct guestd_sys real;
     guestd_sys_linux(&real);
-    ctx.sys =
-        (struct guestd_sys){fake_power, fake_set_time, fake_set_hostname, real.interfaces, &fake};
+    ctx.sys = (struct guestd_sys){fake_power,      fake_set_time, fake_set_hostname,
+                                  real.interfaces, &fake,         NULL};
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/etc", root);
     ck_assert_int_eq(dp_mkdirs(dir, 0755, NULL), 0);

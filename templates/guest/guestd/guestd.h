@@ -14,6 +14,7 @@
  */
 #include <jansson.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct dp_err;
@@ -30,6 +31,10 @@ struct guestd_sys {
     /* Returns the guest-network-get-interfaces array (new reference) or NULL + err. */
     json_t *(*interfaces)(void *opaque, struct dp_err *err);
     void *opaque;
+    /* Mixes n bytes from the host into the kernel's entropy pool, credited, and reseeds the
+     * kernel RNG at once. Last so positional initialisers of test stubs stay valid; NULL:
+     * deskpool-add-entropy says it is not supported here. */
+    int (*add_entropy)(void *opaque, const uint8_t *buf, size_t n, struct dp_err *err);
 };
 
 struct guestd_paths {
@@ -48,6 +53,9 @@ struct guestd_ctx {
 #define GUESTD_USERS_PATH "/run/deskpool/users"
 #define GUESTD_HOSTNAME_PATH "/etc/hostname"
 #define GUESTD_CONTROL_NAME "control" /* next to the users file */
+/* deskpool-add-entropy: bytes per call (the host sends 64). */
+#define GUESTD_ENTROPY_MIN 16
+#define GUESTD_ENTROPY_MAX 512
 
 /* Fills paths with the defaults under root ("" or "/" for the real ones). -1 if too long. */
 int guestd_paths_init(struct guestd_paths *paths, const char *root, struct dp_err *err);

@@ -17,6 +17,7 @@ const struct qga_cmd qga_cmds[] = {
     {"deskpool-set-host-name", cmd_deskpool_set_host_name, 1},
     {"deskpool-set-user-nthash", cmd_deskpool_set_user_nthash, 1},
     {"deskpool-logoff-user", cmd_deskpool_logoff_user, 1},
+    {"deskpool-add-entropy", cmd_deskpool_add_entropy, 1},
     {NULL, NULL, 0},
 };
 

@@ -53,6 +53,7 @@ json_t *cmd_guest_set_time(struct qga_call *call, json_t *args);
 json_t *cmd_deskpool_set_host_name(struct qga_call *call, json_t *args);
 json_t *cmd_deskpool_set_user_nthash(struct qga_call *call, json_t *args);
 json_t *cmd_deskpool_logoff_user(struct qga_call *call, json_t *args);
+json_t *cmd_deskpool_add_entropy(struct qga_call *call, json_t *args);
 
 /* 32 hex digits (either case) to 16 bytes; -1 (out wiped) for anything else. Pure. */
 int guestd_nthash_parse(const char *hex, size_t len, uint8_t out[16]);

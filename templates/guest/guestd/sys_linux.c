@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <linux/if_packet.h>
+#include <linux/random.h>
 #include <linux/rtc.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -100,6 +101,38 @@ static int linux_set_hostname(void *opaque, const char *name, struct dp_err *err
     return 0;
 }
 
+static int linux_add_entropy(void *opaque, const uint8_t *buf, size_t n, struct dp_err *err)
+{
+    (void)opaque;
+    /* RNDADDENTROPY credits the bytes (a plain write to /dev/urandom would mix them in
+     * without credit); RNDRESEEDCRNG makes the next read use them, not in up to a minute. */
+    struct {
+        struct rand_pool_info info;
+        uint8_t data[GUESTD_ENTROPY_MAX];
+    } req;
+    if (n > sizeof req.data) {
+        dp_err_set(err, "at most %d bytes of entropy at once", GUESTD_ENTROPY_MAX);
+        return -1;
+    }
+    req.info.entropy_count = (int)(n * 8);
+    req.info.buf_size = (int)n;
+    memcpy(req.data, buf, n);
+    int fd = open("/dev/random", O_WRONLY | O_CLOEXEC);
+    int rc = -1;
+    if (fd < 0)
+        dp_err_errno(err, "cannot open /dev/random");
+    else if (ioctl(fd, RNDADDENTROPY, &req) != 0)
+        dp_err_errno(err, "RNDADDENTROPY failed (guestd must run as root)");
+    else if (ioctl(fd, RNDRESEEDCRNG) != 0)
+        dp_err_errno(err, "RNDRESEEDCRNG failed (kernel older than 4.17?)");
+    else
+        rc = 0;
+    if (fd >= 0)
+        close(fd);
+    explicit_bzero(&req, sizeof req);
+    return rc;
+}
+
 /* The interface entry named `name` in list, created (in getifaddrs order) if missing. */
 static json_t *iface_entry(json_t *list, const char *name)
 {
@@ -187,4 +220,5 @@ void guestd_sys_linux(struct guestd_sys *sys)
     sys->set_hostname = linux_set_hostname;
     sys->interfaces = linux_interfaces;
     sys->opaque = NULL;
+    sys->add_entropy = linux_add_entropy;
 }
