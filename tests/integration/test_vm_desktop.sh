@@ -3,7 +3,9 @@
 # The desktop inside a VM: a clone of the tiny template becomes ready only when its RDP port
 # answers X.224; a password set over the guest agent lets deskpool-probe and xfreerdp (under
 # Xvfb) log in with NLA and see the desktop; a wrong password is refused; guest-get-users
-# shows the user while connected and not after logoff.
+# lists the user's session as disconnected after the probe left, active (same session id)
+# while xfreerdp is connected, disconnected again when xfreerdp closes, and not at all after
+# a logoff (deskpool-probe --logoff) or the guest agent's deskpool-logoff-user.
 # Needs: qemu-system-x86 qemu-utils freerdp2-x11 xvfb imagemagick and the template's packages.
 source "$(dirname "$0")/lib.sh" "$@"
 PROBE="$BUILD/clients/deskpool-probe/deskpool-probe"
@@ -57,8 +59,19 @@ set -e
 [ $rc = 4 ] || fail "wrong password: probe exit $rc, want 4 (authentication failed)"
 pass "wrong password refused"
 
-users=$(hv qga desk guest-get-users)
-echo "$users" | grep -q alice && fail "alice still listed after the probe logged off: $users"
+# "USER SESSION_ID STATE" per entry of guest-get-users.
+sessions() {
+    hv qga desk guest-get-users | python3 -c '
+import json, sys
+for u in json.load(sys.stdin):
+    print(u["user"], u.get("deskpool-session-id", "-"), u.get("deskpool-state", "-"))'
+}
+users=$(sessions)
+set -- $users
+[ "${1:-}" = alice ] && [ "${3:-}" = disconnected ] && [ $# = 3 ] ||
+    fail "after the probe left (a disconnect), guest-get-users says '$users', want alice disconnected"
+sid=$2
+pass "guest-get-users lists alice's session $sid as disconnected after the probe left"
 
 # xfreerdp in a virtual X server: stay connected, check guest-get-users, screenshot, log off.
 exec 5>"$work/display"
@@ -70,11 +83,11 @@ xfreerdp "/v:127.0.0.1:$port" /u:alice "/p:$PW" /cert:ignore /size:1024x768 >"$w
 XF=$!
 listed=
 for _ in $(seq 60); do
-    if hv qga desk guest-get-users 2>/dev/null | grep -q '"alice"'; then listed=1; break; fi
+    if [ "$(sessions 2>/dev/null)" = "alice $sid active" ]; then listed=1; break; fi
     sleep 0.5
 done
-[ -n "$listed" ] || fail "guest-get-users does not list alice while connected ($(tail -3 "$work/xf.log"))"
-pass "guest-get-users lists alice while xfreerdp is connected"
+[ -n "$listed" ] || fail "guest-get-users says '$(sessions)' while xfreerdp is connected, want 'alice $sid active' ($(tail -3 "$work/xf.log"))"
+pass "xfreerdp resumed session $sid: guest-get-users lists it active"
 sleep 2
 import -window root "$work/xfreerdp.png"
 shot_colours=$(convert "$work/xfreerdp.png" -format %k info:)
@@ -86,10 +99,28 @@ pass "xfreerdp screenshot shows the desktop ($shot_colours colours)"
 kill "$XF"
 wait "$XF" 2>/dev/null || true
 XF=
-gone=
+back=
 for _ in $(seq 40); do
-    if ! hv qga desk guest-get-users | grep -q '"alice"'; then gone=1; break; fi
+    if [ "$(sessions)" = "alice $sid disconnected" ]; then back=1; break; fi
     sleep 0.5
 done
-[ -n "$gone" ] || fail "alice still listed after xfreerdp disconnected"
-pass "guest-get-users is empty after logoff"
+[ -n "$back" ] || fail "after xfreerdp closed guest-get-users says '$(sessions)', want 'alice $sid disconnected'"
+pass "closing xfreerdp disconnects session $sid (still listed)"
+
+# Logoff from the desktop: gone as soon as the probe has seen the server end the session.
+out=$("$PROBE" --user alice --password-env PW --timeout 30 --logoff "127.0.0.1:$port" 2>&1) ||
+    fail "probe --logoff: $out"
+users=$(sessions)
+[ -z "$users" ] || fail "guest-get-users still says '$users' right after the logoff"
+pass "logoff in the desktop ends the session: guest-get-users is empty ($out)"
+
+# The broker's forced logoff: a new (disconnected) session, ended through the guest agent.
+"$PROBE" --user alice --password-env PW --timeout 30 "127.0.0.1:$port" >/dev/null || fail "probe login"
+set -- $(sessions)
+[ "${1:-}" = alice ] && [ "${2:-}" != "$sid" ] || fail "a login after the logoff got '$*', want a new session"
+r=$(hv qga desk deskpool-logoff-user '{"user":"alice"}' | tr -d ' \n')
+[ "$r" = '{"ended":1}' ] || fail "deskpool-logoff-user answered $r"
+[ -z "$(sessions)" ] || fail "guest-get-users says '$(sessions)' after deskpool-logoff-user"
+r=$(hv qga desk deskpool-logoff-user '{"user":"alice"}' | tr -d ' \n')
+[ "$r" = '{"ended":0}' ] || fail "deskpool-logoff-user without a session answered $r"
+pass "deskpool-logoff-user ends a disconnected session ({\"ended\": 1}, then 0)"
