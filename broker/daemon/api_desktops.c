@@ -7,6 +7,7 @@
 #include "err.h"
 #include "pool_mgr.h"
 #include "store/db.h"
+#include "store/db_audit.h"
 #include "store/db_entitlements.h"
 #include "store/db_pools.h"
 #include "store/db_users.h"
@@ -31,6 +32,15 @@ static void request_work(struct api_job *aj, struct db *db)
     memset(&out, 0, sizeof out);
     int rc = pool_mgr_request_desktop(aj->r->d->pm, dj->user_id, dj->pool_id,
                                       dj->client_addr[0] ? dj->client_addr : NULL, &out, &err);
+    if (rc == DB_ECONFLICT || rc == DB_EDENIED) {
+        /* A login that got no desktop (no capacity, paused, disabled) is for the admin to see. */
+        char obj[96];
+        snprintf(obj, sizeof obj, "user:%s", dj->user);
+        const char *kv[] = {"pool",          dj->pool, "client_addr",
+                            dj->client_addr, "reason", err.set ? err.msg : "no desktop free"};
+        db_set_actor(db, aj->r->actor);
+        db_audit_add_kv(db, "desktop.refused", obj, kv, 3, NULL);
+    }
     if (rc == DB_ECONFLICT) {
         api_job_fail(aj, 503, "%s", err.set ? err.msg : "no desktop free in this pool");
     } else if (rc != DB_OK) {
