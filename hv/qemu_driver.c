@@ -72,10 +72,19 @@ static int qemu_define(struct hv *hv, const struct hv_vm_spec *spec, struct dp_e
     struct hv_vm_paths p;
     if (vm_paths(hv, spec->name, &p, err) != 0)
         return -1;
-    if (dp_path_exists(p.dir)) {
+    if (dp_path_exists(p.spec)) {
         dp_err_set(err, "VM %s already exists in %s; destroy it first (deskpool-hv vm destroy %s)",
                    spec->name, p.dir, spec->name);
         return -1;
+    }
+    /* A folder without spec.json is what a define cut short (process killed) left: spec.json
+     * is written last and removed last (remove_vm_dir), so no QEMU runs from it and nothing
+     * else can find it. Left there, it would refuse this VM for good. */
+    if (dp_path_exists(p.dir)) {
+        log_warn("VM %s: removing %s, left half made or half removed by a process that died",
+                 spec->name, p.dir);
+        if (dp_remove_tree(p.dir, err) != 0)
+            return -1;
     }
     if (spec->vcpus < 1 || spec->vcpus > 64 || spec->memory_mb < 64 || spec->memory_mb > 262144) {
         dp_err_set(err, "VM %s: %d vCPUs and %d MiB are out of range (1-64 vCPUs, 64 MiB-256 GiB)",
@@ -282,6 +291,40 @@ static int qemu_kill(struct hv *hv, const char *name, struct dp_err *err)
     return 0;
 }
 
+/* Removes a VM's folder with spec.json last, so a removal cut short (process killed) leaves
+ * a folder that still names the VM: status and list find it and the next destroy finishes
+ * the job, instead of an overlay on disk that no one knows. */
+static int remove_vm_dir(const struct hv_vm_paths *p, struct dp_err *err)
+{
+    DIR *d = opendir(p->dir);
+    if (!d) {
+        if (errno == ENOENT)
+            return 0;
+        dp_err_errno(err, "cannot list %s", p->dir);
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+            !strcmp(de->d_name, "spec.json"))
+            continue;
+        char path[PATH_MAX + 256];
+        snprintf(path, sizeof path, "%s/%s", p->dir, de->d_name);
+        rc = dp_remove_tree(path, err);
+    }
+    closedir(d);
+    if (rc == 0 && unlink(p->spec) != 0 && errno != ENOENT) {
+        dp_err_errno(err, "cannot remove %s", p->spec);
+        rc = -1;
+    }
+    if (rc == 0 && rmdir(p->dir) != 0 && errno != ENOENT) {
+        dp_err_errno(err, "cannot remove %s", p->dir);
+        rc = -1;
+    }
+    return rc;
+}
+
 static int qemu_destroy(struct hv *hv, const char *name, struct dp_err *err)
 {
     struct hv_vm_paths p;
@@ -293,7 +336,7 @@ static int qemu_destroy(struct hv *hv, const char *name, struct dp_err *err)
     }
     if (qemu_kill(hv, name, err) != 0)
         return -1;
-    return dp_remove_tree(p.dir, err);
+    return remove_vm_dir(&p, err);
 }
 
 static int qemu_reset_disk(struct hv *hv, const char *name, struct dp_err *err)

@@ -6,6 +6,7 @@
 #include "test_pool_fixture.h"
 
 #include <time.h>
+#include <unistd.h>
 
 /* A VM row in `state` (set directly, as a killed broker would have left it) and, if
  * hv_state >= 0, a fake VM defined (0) or running (1). */
@@ -196,6 +197,57 @@ START_TEST(a_restart_leaves_running_desktops_alone)
 }
 END_TEST
 
+/* The QEMU driver's side of "a broker killed at any point": a VM folder that a define cut
+ * short left without spec.json (spec.json is written last) must not refuse the VM for good
+ * (it did: "already exists", the refresh failed again and again, and once the row went the
+ * overlay stayed on disk, unknown to everyone); a folder that a destroy cut short left still
+ * has spec.json (removed last), so the VM is found and destroyed again. No QEMU runs. */
+START_TEST(a_vm_folder_left_half_made_or_half_removed_does_not_stick)
+{
+    char dir[] = "/tmp/dprc-XXXXXX", cmd[256], path[512];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd, "qemu-img create -q -f qcow2 %s/base.qcow2 1M", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    struct dp_err err = {0};
+    struct hv *hv = hv_qemu_open(dir, &err);
+    ck_assert_msg(hv != NULL, "%s", err.msg);
+    struct hv_vm_spec spec;
+    hv_spec_init(&spec);
+    snprintf(spec.base, sizeof spec.base, "%s/base.qcow2", dir);
+    spec.rdp_port = 47100;
+
+    /* Half made: the folder and an overlay, no spec.json. */
+    snprintf(path, sizeof path, "%s/vms/lab-001", dir);
+    ck_assert_int_eq(dp_mkdirs(path, 0750, &err), 0);
+    snprintf(path, sizeof path, "%s/vms/lab-001/disk.qcow2", dir);
+    ck_assert_int_eq(dp_write_file_atomic(path, "x", 1, 0640, &err), 0);
+    struct hv_vm_status st;
+    ck_assert_int_ne(hv->ops->status(hv, "lab-001", &st, NULL), 0);
+    snprintf(spec.name, sizeof spec.name, "lab-001");
+    ck_assert_msg(hv->ops->define(hv, &spec, &err) == 0, "define over a half-made folder: %s",
+                  err.msg);
+    ck_assert_int_eq(hv->ops->status(hv, "lab-001", &st, &err), 0);
+    ck_assert_int_eq(st.state, HV_VM_DEFINED);
+
+    /* Half removed: the overlay gone, spec.json still there. */
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(hv->ops->status(hv, "lab-001", &st, NULL), 0);
+    ck_assert_msg(hv->ops->destroy(hv, "lab-001", &err) == 0, "%s", err.msg);
+    snprintf(path, sizeof path, "%s/vms/lab-001", dir);
+    ck_assert(!dp_path_exists(path));
+
+    /* A whole VM is still refused, and its disk kept. */
+    ck_assert_int_eq(hv->ops->define(hv, &spec, &err), 0);
+    ck_assert_int_ne(hv->ops->define(hv, &spec, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "already exists"));
+    snprintf(path, sizeof path, "%s/vms/lab-001/disk.qcow2", dir);
+    ck_assert(dp_path_exists(path));
+    hv->ops->close(hv);
+    ck_assert_int_eq(dp_remove_tree(dir, &err), 0);
+}
+END_TEST
+
 PX_SUITE("pool_reconcile", a_killed_broker_is_finished_or_undone_at_start,
          a_vm_that_dies_is_replaced, a_personal_vm_that_dies_is_restarted_with_its_disk,
-         a_restart_leaves_running_desktops_alone)
+         a_restart_leaves_running_desktops_alone,
+         a_vm_folder_left_half_made_or_half_removed_does_not_stick)
