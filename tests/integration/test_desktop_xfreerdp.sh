@@ -13,6 +13,8 @@
 #   - deskpool-probe logs in again and types a line: the same session (id, login time) is
 #     resumed and active, and disconnected again when the probe leaves; the next login's
 #     desktop shows that line (the session kept its state);
+#   - killing the connection process (a crash) leaves the session disconnected, with the
+#     line typed just before;
 #   - deskpool-probe --logoff ends the session: the users file is empty as soon as the
 #     probe exits, and the next login is a new session;
 #   - the guest agent's deskpool-logoff-user (deskpool-guestd --stdio) ends a disconnected
@@ -234,7 +236,7 @@ kill -TERM "$CLIENT_PID"
 wait "$CLIENT_PID" 2>/dev/null || true
 CLIENT_PID=
 wait_users "disconnected$" || fail "the session did not become disconnected again: $(line_of)"
-out=$(probe --png "$WORK/resumed.png" 2>&1) || fail "probe login failed: $out"
+out=$(probe --settle-ms 500 --png "$WORK/resumed.png" 2>&1) || fail "probe login failed: $out"
 # The "last line" row of the desktop (1024x768): what was entered before the disconnect.
 LASTLINE=900x24+47+312
 convert "$WORK/typed.png" -crop $LASTLINE +repage "$WORK/typed-line.png"
@@ -243,20 +245,47 @@ d_same=$(compare -metric AE "$WORK/typed-line.png" "$WORK/resumed-line.png" null
 [[ $d_same == 0 ]] || fail "the resumed desktop's last line differs from what was typed ($d_same pixels)"
 echo "resumed session $sid shows the line typed before the disconnect"
 
+# --- a crashed connection process: the session is disconnected, not lost, and keeps the
+# last line its desktop showed (the listener holds a copy)
+"$PROBE" --user alice --password-env PW --timeout 60 --type-text $'after crash\n' --hold 30 \
+    "127.0.0.1:$PORT" >"$WORK/crash.log" 2>&1 &
+CLIENT_PID=$!
+wait_users "^alice${T}${T}$t${T}$sid${T}active$" || fail "the crash probe did not resume session $sid: $(line_of)"
+sleep 5 # the probe types after its first frame; its connection process passes the line on
+child=$(pgrep -P "$SERVER_PID" | head -n 1)
+[[ -n $child ]] || fail "no connection process under the server while the probe is connected"
+kill -KILL "$child"
+wait_users "^alice${T}${T}$t${T}$sid${T}disconnected$" ||
+    fail "after its connection process was killed the users file is '$(line_of)', want session $sid disconnected"
+wait "$CLIENT_PID" 2>/dev/null || true
+CLIENT_PID=
+for _ in $(seq 50); do # the listener reaps the process after it saw the socket close
+    grep -q "died of signal 9" "$WORK/server.log" && break
+    sleep 0.1
+done
+grep -q "died of signal 9" "$WORK/server.log" || fail "server did not log the crashed connection process"
+out=$(probe --settle-ms 500 --png "$WORK/after-crash.png" 2>&1) || fail "probe login after the crash failed: $out"
+echo "connection process killed: session $sid disconnected, resumed again"
+
 # --- logoff: the users file is empty as soon as the probe exits; the next login is new
 out=$(probe --logoff --json 2>&1) || fail "probe --logoff failed: $out"
 [[ ! -s $USERS ]] || fail "users file still lists '$(line_of)' right after the probe logged off"
 echo "$out" | grep -q '"logoff_ms"' || fail "probe --logoff did not report logoff_ms: $out"
 grep -q 'user "alice" logged off after' "$WORK/server.log" || fail "server did not log the logoff"
 echo "logoff: users file empty when the probe exited ($out)"
-out=$(probe --png "$WORK/fresh.png" 2>&1) || fail "probe login failed: $out"
+out=$(probe --type-text $'after crash\n' --settle-ms 500 --png "$WORK/fresh.png" 2>&1) || fail "probe login failed: $out"
 wait_users "^alice${T}${T}[0-9]+${T}[0-9]+${T}disconnected$" || fail "users file after a new login: $(line_of)"
 sid2=$(cut -f4 "$USERS")
 [[ $sid2 != "$sid" ]] || fail "after the logoff the next login got the old session id $sid"
 convert "$WORK/fresh.png" -crop $LASTLINE +repage "$WORK/fresh-line.png"
 d_fresh=$(compare -metric AE "$WORK/typed-line.png" "$WORK/fresh-line.png" null: 2>&1 || true)
 [[ $d_fresh =~ ^[0-9]+$ && $d_fresh -gt 0 ]] || fail "a new session shows the old session's last line"
-echo "new session $sid2 after the logoff, with an empty desktop"
+echo "new session $sid2 after the logoff"
+# The line typed just before the crash, as a new session shows it: the resumed one did too.
+convert "$WORK/after-crash.png" -crop $LASTLINE +repage "$WORK/after-crash-line.png"
+d_crash=$(compare -metric AE "$WORK/fresh-line.png" "$WORK/after-crash-line.png" null: 2>&1 || true)
+[[ $d_crash == 0 ]] || fail "after the crash the resumed desktop lost the line typed before it ($d_crash pixels differ)"
+echo "the line typed before the crash survived it"
 
 # --- the guest agent ends sessions: a disconnected one, then a connected one
 qga_logoff() {

@@ -353,8 +353,8 @@ static void reap(struct desktop *d)
             if (c->fd >= 0) /* cannot stay open once the process is gone, but be sure */
                 end_conn(d, c);
             if (WIFSIGNALED(status) && !c->killed && WTERMSIG(status) != SIGTERM)
-                log_error("%s: connection process died of signal %d; its session is over", c->addr,
-                          WTERMSIG(status));
+                log_error("%s: connection process died of signal %d; its session is disconnected",
+                          c->addr, WTERMSIG(status));
             c->pid = 0;
         }
     }
