@@ -251,6 +251,47 @@ chaos_report() {
     echo "everything held"
 }
 
+# ---- checks every chaos test wants after a fault ----
+
+# check_host FAULT CONTEXT: what runs matches what the store says. Every QEMU process runs a
+# VM the store knows (no orphan), every VM the store says runs has its QEMU (none lost),
+# every VM folder on disk (an overlay) belongs to a VM the store knows.
+check_host() {
+    local fault=$1 ctx=$2 vms q d running orphan_q lost_q orphan_d
+    vms=$(store_vms)
+    q=$(qemu_vms)
+    d=$(disk_vms)
+    running=$(store_vm_states | awk '$2 ~ /^(ready|assigned|in_use|disconnected)$/ {print $1}')
+    orphan_q=$(comm -23 <(echo "$q") <(echo "$vms") | xargs)
+    lost_q=$(comm -23 <(echo "$running") <(echo "$q") | xargs)
+    orphan_d=$(comm -23 <(echo "$d") <(echo "$vms") | xargs)
+    chaos_check "$fault" "no orphan QEMU process (each runs a VM the store knows)" \
+        "$ctx: QEMU runs for [$orphan_q], unknown to the store" test -z "$orphan_q"
+    chaos_check "$fault" "no lost VM (each VM the store says runs has its QEMU)" \
+        "$ctx: no QEMU for [$lost_q]" test -z "$lost_q"
+    chaos_check "$fault" "no orphan overlay (each VM folder on disk is a VM the store knows)" \
+        "$ctx: folders [$orphan_d] unknown to the store" test -z "$orphan_d"
+}
+
+# check_sessions FAULT CONTEXT: no VM in two live sessions, no user with two in one pool,
+# and each live session's VM held for its user (a "ready" VM would go to someone else).
+check_sessions() {
+    local fault=$1 ctx=$2 sess dup bad="" id user pool vm st vstate vuser
+    sess=$(live_sessions)
+    dup=$(echo "$sess" | awk 'NF {print $4}' | sort | uniq -d | xargs)
+    chaos_check "$fault" "no VM in two live sessions" "$ctx: VMs [$dup] twice" test -z "$dup"
+    dup=$(echo "$sess" | awk 'NF {print $2 "@" $3}' | sort | uniq -d | xargs)
+    chaos_check "$fault" "no user with two live sessions in one pool" "$ctx: [$dup]" test -z "$dup"
+    while read -r id user pool vm st; do
+        [ -n "$id" ] || continue
+        vstate=$(dp --json vm show "$vm" 2>/dev/null | json_field state)
+        vuser=$(dp --json vm show "$vm" 2>/dev/null | json_field user)
+        case "$vstate" in assigned | in_use | disconnected) ;; *) bad+=" $vm:$vstate($user)" ;; esac
+        [ "$vuser" = "$user" ] || bad+=" $vm:owner=$vuser,session=$user"
+    done <<<"$sess"
+    chaos_check "$fault" "each live session's VM is held for its user" "$ctx:$bad" test -z "$bad"
+}
+
 # ---- cleanup ----
 chaos_cleanup() {
     local p pidfile
