@@ -123,3 +123,26 @@ enum probe_status probe_classify_failure(uint32_t e, const char *error_name,
              target, state, name);
     return PROBE_ERROR;
 }
+
+enum probe_status probe_classify_logoff(int ended, uint32_t error_info, const char *info_name,
+                                        const char *target, unsigned timeout_ms, char *msg,
+                                        size_t msg_size)
+{
+    msg[0] = '\0';
+    if (!ended) {
+        snprintf(msg, msg_size,
+                 "%s: the session was still open %u s after typing logoff; does the desktop "
+                 "log off on \"logoff\" + Enter?",
+                 target, timeout_ms / 1000);
+        return PROBE_NO_FRAME;
+    }
+    if (error_info == ERRINFO_LOGOFF_BY_USER)
+        return PROBE_OK;
+    snprintf(msg, msg_size,
+             "%s: after logoff was typed the server ended the session without saying it was a "
+             "logoff (error info 0x%08X %s, want 0x%08X ERRINFO_LOGOFF_BY_USER); the session "
+             "may only be disconnected",
+             target, (unsigned)error_info, error_info && info_name ? info_name : "none",
+             (unsigned)ERRINFO_LOGOFF_BY_USER);
+    return PROBE_ERROR;
+}

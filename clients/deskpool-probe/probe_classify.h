@@ -33,4 +33,14 @@ enum probe_status probe_classify_failure(uint32_t freerdp_error, const char *err
                                          const struct probe_progress *p, const char *target,
                                          unsigned timeout_ms, char *msg, size_t msg_size);
 
+/*
+ * --logoff: how the session ended after "logoff" + Enter was typed. ended is 0 when it was
+ * still open at the timeout; error_info is what the server sent in its Set Error Info PDU
+ * (0: none), info_name its name. PROBE_OK only for ERRINFO_LOGOFF_BY_USER; still open is
+ * PROBE_NO_FRAME; any other end PROBE_ERROR, with a message naming the code.
+ */
+enum probe_status probe_classify_logoff(int ended, uint32_t error_info, const char *info_name,
+                                        const char *target, unsigned timeout_ms, char *msg,
+                                        size_t msg_size);
+
 #endif

@@ -413,21 +413,13 @@ static void log_off(struct probe_session *s)
     }
     int rc = pump(s, sent + s->cfg->timeout_ms, never, 0);
     UINT32 info = freerdp_error_info(instance);
-    if (rc == 0) {
-        fail(s, PROBE_NO_FRAME,
-             "%s: the session was still open %u s after typing logoff; does the desktop "
-             "log off on \"logoff\" + Enter?",
-             s->target, s->cfg->timeout_ms / 1000);
-        return;
-    }
-    if (info != ERRINFO_LOGOFF_BY_USER) {
-        s->res->freerdp_error = freerdp_get_last_error(s->context);
-        fail(s, PROBE_ERROR,
-             "%s: after logoff was typed the server ended the session without saying it was a "
-             "logoff (error info 0x%08X %s, want 0x%08X ERRINFO_LOGOFF_BY_USER); the session "
-             "may only be disconnected",
-             s->target, (unsigned)info, info ? freerdp_get_error_info_name(info) : "none",
-             ERRINFO_LOGOFF_BY_USER);
+    enum probe_status st =
+        probe_classify_logoff(rc < 0, info, freerdp_get_error_info_name(info), s->target,
+                              s->cfg->timeout_ms, s->res->message, sizeof(s->res->message));
+    if (st != PROBE_OK) {
+        s->res->status = st;
+        if (st == PROBE_ERROR)
+            s->res->freerdp_error = freerdp_get_last_error(s->context);
         return;
     }
     s->res->logoff_ms = (long)(dp_now_ms() - sent);

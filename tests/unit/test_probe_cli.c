@@ -298,6 +298,30 @@ START_TEST(classify_failures)
 }
 END_TEST
 
+START_TEST(classify_logoff)
+{
+    char msg[512];
+    ck_assert_int_eq(probe_classify_logoff(1, ERRINFO_LOGOFF_BY_USER, "ERRINFO_LOGOFF_BY_USER",
+                                           "vm:3389", 20000, msg, sizeof msg),
+                     PROBE_OK);
+    ck_assert_str_eq(msg, "");
+    /* Still connected at the timeout: the desktop did not react to "logoff". */
+    ck_assert_int_eq(probe_classify_logoff(0, 0, NULL, "vm:3389", 20000, msg, sizeof msg),
+                     PROBE_NO_FRAME);
+    ck_assert_ptr_nonnull(strstr(msg, "still open 20 s"));
+    /* A plain disconnect (no error info) or another reason is not a logoff. */
+    ck_assert_int_eq(
+        probe_classify_logoff(1, 0, "ERRINFO_SUCCESS", "vm:3389", 20000, msg, sizeof msg),
+        PROBE_ERROR);
+    ck_assert_ptr_nonnull(strstr(msg, "0x00000000 none"));
+    ck_assert_int_eq(probe_classify_logoff(1, ERRINFO_RPC_INITIATED_LOGOFF,
+                                           "ERRINFO_RPC_INITIATED_LOGOFF", "vm:3389", 20000, msg,
+                                           sizeof msg),
+                     PROBE_ERROR);
+    ck_assert_ptr_nonnull(strstr(msg, "0x00000002 ERRINFO_RPC_INITIATED_LOGOFF"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("probe_cli");
@@ -311,6 +335,7 @@ int main(void)
     tcase_add_test(tc, keys_us_layout);
     tcase_add_test(tc, utf8_decoding);
     tcase_add_test(tc, classify_failures);
+    tcase_add_test(tc, classify_logoff);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
