@@ -7,9 +7,14 @@
 #   - alice logs in with deskpool-probe and gets a frame from a VM of the pool;
 #   - bob gets a different VM (deskpool session list / vm list);
 #   - a wrong password (carol, entitled) exits 4: no VM assigned to her, the failure counted;
-#   - alice disconnects and reconnects within the disconnect timeout: the same VM (the tiny
-#     desktop ends its guest session on disconnect, so there is no guest session to keep);
-#   - alice's logoff refreshes her pooled VM (a new overlay: its inode changes);
+#   - alice types a line and disconnects: the guest keeps her session, disconnected
+#     (guest-get-users), and the broker, having asked the guest, keeps her VM; she reconnects
+#     within the disconnect timeout to the same VM and the same guest session (same
+#     deskpool-session-id and login-time, active again);
+#   - alice logs off inside the desktop (deskpool-probe --logoff): the broker learns it from
+#     the guest and refreshes her pooled VM (a new overlay: its inode changes) at once, with
+#     no admin command and no wait for the disconnect timeout;
+#   - an admin's logoff (deskpool session logoff) refreshes her next VM too;
 #   - xfreerdp under Xvfb shows the desktop (background #1F4E79); the screenshot is kept in
 #     BUILD/test-artifacts/gateway_e2e_xfreerdp.png.
 # Usage: test_gateway_e2e.sh BUILD_DIR SOURCE_DIR
@@ -20,8 +25,9 @@ DAEMON="$BUILD/broker/daemon/deskpoold"
 CLI="$BUILD/clients/deskpool/deskpool"
 GW="$BUILD/rdp-gw/deskpool-gw"
 PROBE="$BUILD/clients/deskpool-probe/deskpool-probe"
+HV="$BUILD/clients/deskpool-hv/deskpool-hv"
 BG=1F4E79 # SCENE_BG in templates/guest/desktop/scene.h
-for b in "$DAEMON" "$CLI" "$GW" "$PROBE"; do
+for b in "$DAEMON" "$CLI" "$GW" "$PROBE" "$HV"; do
     [ -x "$b" ] || fail "$b not built: cmake --build $BUILD"
 done
 for t in xfreerdp:freerdp2-x11 Xvfb:xvfb import:imagemagick convert:imagemagick python3:python3; do
@@ -44,6 +50,24 @@ vm_field() { dp --json vm show "$1" | json_field "$2"; }
 # The VM of USER's live session, from deskpool session list (columns: ID USER POOL VM STATE ...).
 session_vm() { dp session list | awk -v u="$1" '$2 == u {print $4; exit}'; }
 session_state() { dp session list | awk -v u="$1" '$2 == u {print $5; exit}'; }
+# USER's guest session on VM as the guest agent reports it (guest-get-users):
+# "SESSION_ID LOGIN_TIME STATE", or nothing when USER is not logged on in the guest.
+guest_session() {
+    "$HV" --state "$B/st" qga "$1" guest-get-users 2>"$B/hv.err" | python3 -c '
+import json, sys
+users = [u for u in json.load(sys.stdin) if u.get("user") == sys.argv[1]]
+for u in users[:1]:
+    print(u.get("deskpool-session-id"), repr(float(u.get("login-time"))), u.get("deskpool-state"))
+' "$2" || die "guest-get-users on $1: $(cat "$B/hv.err")"
+}
+# Waits until VM is ready on a disk other than inode OLD (a refresh), within SEC seconds.
+wait_refreshed() {
+    local vm=$1 old=$2 sec=$3 deadline=$((SECONDS + $3))
+    until [ "$(vm_field "$vm" state)" = ready ] && [ "$(stat -c %i "$B/st/vms/$vm/disk.qcow2" 2>/dev/null)" != "$old" ]; do
+        [ $SECONDS -lt $deadline ] || die "$vm is $(vm_field "$vm" state) $sec s on, its overlay not replaced"
+        sleep 0.5
+    done
+}
 show_logs() {
     for f in deskpoold.log gw.log; do
         [ -f "$B/$f" ] || continue
@@ -139,7 +163,7 @@ probe() { # probe USER PASSWORD [options]: exit code of deskpool-probe through t
 
 # --- alice: a frame from a VM of the pool
 rc=0
-probe alice Alice-pw-1 --png "$B/alice.png" || rc=$?
+probe alice Alice-pw-1 --png "$B/alice.png" --type-text "notes of alice" || rc=$?
 [ $rc = 0 ] || die "alice through the gateway: exit $rc: $(cat "$B/probe.out")"
 vm_a=$(session_vm alice)
 [ -n "$vm_a" ] || { dp session list >&2; die "alice has no session after her login"; }
@@ -167,34 +191,81 @@ failed=$(dp --json user show carol | json_field failed_logins)
 grep -q 'login of "carol" refused: wrong password' "$B/gw.log" || die "gateway did not log the refusal"
 pass "wrong password: exit 4, no VM for carol, failed_logins = 1"
 
-# --- disconnect + reconnect within the disconnect timeout: the same VM
+# --- disconnect: the guest keeps alice's session, and so does the broker
 deadline=$((SECONDS + 30))
 until [ "$(session_state alice)" = disconnected ]; do
     [ $SECONDS -lt $deadline ] || { dp session list >&2; die "alice's session is not disconnected after the probe left"; }
     sleep 0.5
 done
-rc=0
-probe alice Alice-pw-1 || rc=$?
-[ $rc = 0 ] || die "alice's reconnect: exit $rc: $(cat "$B/probe.out")"
+read -r gsid glogin gstate <<<"$(guest_session "$vm_a" alice)"
+[ -n "$gsid" ] || die "the guest of $vm_a shows no session of alice after she disconnected"
+[ "$gstate" = disconnected ] || die "alice's guest session on $vm_a is '$gstate', want disconnected"
+deadline=$((SECONDS + 30))
+until dp events --limit 200 | grep -q 'session.guest_check.*outcome=logged on, disconnected'; do
+    [ $SECONDS -lt $deadline ] || die "the broker did not ask the guest about alice's disconnect: $(dp events --limit 20)"
+    sleep 0.5
+done
+[ "$(session_state alice)" = disconnected ] || die "alice's session is '$(session_state alice)' after the guest check, want disconnected"
+[ "$(vm_field "$vm_a" state)" = disconnected ] || die "$vm_a is $(vm_field "$vm_a" state), want disconnected"
+pass "alice disconnected: guest session $gsid (login $glogin) kept as disconnected; the broker asked the guest and keeps $vm_a"
+
+# --- reconnect within the disconnect timeout: the same VM and the same guest session
+PW=Alice-pw-1 "$PROBE" --user alice --password-env PW --timeout 100 --hold 120 \
+    "127.0.0.1:$GW_PORT" >"$B/hold.out" 2>&1 &
+HOLD_PID=$!
+XPIDS+=($HOLD_PID)
+deadline=$((SECONDS + 120))
+until [ "$(session_state alice)" = connected ] && [ "$(guest_session "$vm_a" alice | awk '{print $3}')" = active ]; do
+    alive "$HOLD_PID" || die "alice's reconnect ended: $(cat "$B/hold.out")"
+    [ $SECONDS -lt $deadline ] || die "alice's reconnect: session $(session_state alice), guest $(guest_session "$vm_a" alice)"
+    sleep 0.5
+done
 again=$(session_vm alice)
 [ "$again" = "$vm_a" ] || die "alice reconnected to '$again', not her VM $vm_a"
-pass "alice disconnected and reconnected to the same VM $vm_a"
+read -r sid2 login2 state2 <<<"$(guest_session "$vm_a" alice)"
+[ "$sid2 $login2" = "$gsid $glogin" ] || die "alice's guest session after the reconnect is $sid2 (login $login2), not $gsid (login $glogin)"
+kill -TERM "$HOLD_PID"
+rc=0
+wait "$HOLD_PID" || rc=$?
+[ $rc = 0 ] || die "alice's held reconnect exited $rc: $(cat "$B/hold.out")"
+pass "alice reconnected to the same VM $vm_a and the same guest session $gsid (login $glogin), $state2"
 
-# --- logoff in the pooled pool refreshes alice's VM (new overlay), bob's is untouched
+# --- logoff inside the desktop: the broker learns it from the guest and refreshes the VM
+deadline=$((SECONDS + 30))
+until [ "$(session_state alice)" = disconnected ]; do
+    [ $SECONDS -lt $deadline ] || die "alice's session is not disconnected after the held probe ended"
+    sleep 0.5
+done
 disk_a="$B/st/vms/$vm_a/disk.qcow2"
 inode_a=$(stat -c %i "$disk_a")
 # A second link keeps the old disk's inode allocated, so a new disk cannot reuse its number.
 ln "$disk_a" "$B/old-disk-a"
 inode_b=$(stat -c %i "$B/st/vms/$vm_b/disk.qcow2")
-dp session logoff alice >/dev/null || die "session logoff alice"
-deadline=$((SECONDS + 120))
-until [ "$(vm_field "$vm_a" state)" = ready ] && [ "$(stat -c %i "$disk_a" 2>/dev/null)" != "$inode_a" ]; do
-    [ $SECONDS -lt $deadline ] || die "after alice's logoff $vm_a is $(vm_field "$vm_a" state), overlay not replaced"
-    sleep 0.5
-done
+logoff_at=$SECONDS
+rc=0
+probe alice Alice-pw-1 --logoff || rc=$?
+[ $rc = 0 ] || die "alice's logoff inside the desktop: exit $rc: $(cat "$B/probe.out")"
+[ "$(session_vm alice)" = "" ] || [ "$(session_vm alice)" = "$vm_a" ] || die "alice's logoff landed on $(session_vm alice), not $vm_a"
+wait_refreshed "$vm_a" "$inode_a" 120
+[ -z "$(session_vm alice)" ] || die "alice still has a session on $(session_vm alice) after logging off"
 [ -z "$(vm_field "$vm_a" user)" ] || [ "$(vm_field "$vm_a" user)" = null ] || die "$vm_a still has a user"
+dp events --limit 200 | grep -q 'the guest reports the user gone' || die "no audit event says the guest reported alice gone"
 [ "$(stat -c %i "$B/st/vms/$vm_b/disk.qcow2")" = "$inode_b" ] || die "bob's $vm_b was refreshed too"
-pass "alice's logoff refreshed $vm_a (new overlay); bob's $vm_b untouched"
+pass "alice logged off inside the desktop: $vm_a refreshed (new overlay) $((SECONDS - logoff_at)) s later, no admin command (timeout 10 min); bob's $vm_b untouched"
+
+# --- an admin's logoff refreshes the VM too
+rc=0
+probe alice Alice-pw-1 || rc=$?
+[ $rc = 0 ] || die "alice's login after her logoff: exit $rc: $(cat "$B/probe.out")"
+vm_c=$(session_vm alice)
+[ -n "$vm_c" ] || die "alice has no session after logging in again"
+inode_c=$(stat -c %i "$B/st/vms/$vm_c/disk.qcow2")
+ln "$B/st/vms/$vm_c/disk.qcow2" "$B/old-disk-c"
+dp session logoff alice >/dev/null || die "session logoff alice"
+wait_refreshed "$vm_c" "$inode_c" 120
+[ -z "$(session_vm alice)" ] || die "alice still has a session after the admin's logoff"
+[ "$(stat -c %i "$B/st/vms/$vm_b/disk.qcow2")" = "$inode_b" ] || die "bob's $vm_b was refreshed too"
+pass "an admin's logoff refreshed alice's $vm_c (new overlay); bob's $vm_b untouched"
 
 # --- xfreerdp under Xvfb through the gateway shows the desktop
 exec 5>"$B/display"
@@ -204,11 +275,12 @@ exec 5>&-
 for _ in $(seq 100); do [ -s "$B/display" ] && break; sleep 0.1; done
 [ -s "$B/display" ] || die "Xvfb did not start: $(cat "$B/xvfb.log")"
 export DISPLAY=:$(head -n1 "$B/display")
+relays=$(grep -c 'user "alice" relayed to vm' "$B/gw.log")
 xfreerdp "/v:127.0.0.1:$GW_PORT" /u:alice /p:Alice-pw-1 /cert:ignore /size:1024x768 >"$B/xf.log" 2>&1 &
 XF_PID=$!
 XPIDS+=($XF_PID)
 deadline=$((SECONDS + 120))
-until [ "$(grep -c 'user "alice" relayed to vm' "$B/gw.log")" -ge 3 ]; do
+until [ "$(grep -c 'user "alice" relayed to vm' "$B/gw.log")" -gt "$relays" ]; do
     alive "$XF_PID" || die "xfreerdp exited: $(tail -n 5 "$B/xf.log")"
     [ $SECONDS -lt $deadline ] || die "xfreerdp got no session within 120 s: $(tail -n 5 "$B/xf.log")"
     sleep 0.5
