@@ -289,6 +289,13 @@ int timeouts_run(struct pool_mgr *m, struct db *db);
 void restraint_failed(struct pool_mgr *m, struct db *db, int64_t pool_id, const char *reason);
 /* Called each tick with the pool's paused flag: a resume done elsewhere clears history. */
 void restraint_observe(struct pool_rt *rt, int paused);
+/* Each tick, per pool: lifts a "disk full:" pause once the VM folder has room again (the
+ * pool is changed in place too). 1 if it did. */
+int restraint_tick(struct pool_mgr *m, struct db *db, struct db_pool *p);
+/* Whether a failure reason is the disk (or the store's disk) being full. */
+int restraint_is_disk_full(const char *reason);
+/* Free bytes a disk-full pause waits for on a file system of fs_size bytes. */
+uint64_t restraint_room_needed(uint64_t fs_size);
 void restraint_clear(struct pool_rt *rt);
 
 /* credentials.c */

@@ -160,6 +160,7 @@ static int tick(struct pool_mgr *m, struct db *db)
     }
     for (size_t i = 0; i < n; i++) {
         struct pool_rt *rt = pm_rt(m, pools[i].id);
+        acted += restraint_tick(m, db, &pools[i]);
         pthread_mutex_lock(&rt->lock);
         restraint_observe(rt, pools[i].paused);
         acted += sizing_apply_pool(m, db, &pools[i], rt);

@@ -4,6 +4,8 @@
  * not count. */
 #include "test_pool_fixture.h"
 
+#include "pool_internal.h" /* restraint_is_disk_full, restraint_room_needed */
+
 START_TEST(failures_pause_the_pool_and_resume_clears)
 {
     struct db_pool p = px_pool("lab", DB_POOL_POOLED, 0, 4, 2, 0, 1);
@@ -86,5 +88,48 @@ START_TEST(a_resume_done_elsewhere_clears_the_history)
 }
 END_TEST
 
+START_TEST(a_full_disk_is_told_apart_from_a_broken_template)
+{
+    ck_assert(restraint_is_disk_full(
+        "cannot create its disk: cannot create overlay /s/vms/x/disk.qcow2 on /b (qemu-img: "
+        "/s/vms/x/disk.qcow2: Could not write qcow2 header: No space left on device)"));
+    ck_assert(restraint_is_disk_full("write failed: Disk quota exceeded"));
+    ck_assert(!restraint_is_disk_full("not ready: guest agent did not answer"));
+    ck_assert(!restraint_is_disk_full(NULL));
+    /* The room a disk-full pause waits for: a twentieth of a small file system, 64 MiB of
+     * a big one. */
+    ck_assert_uint_eq(restraint_room_needed(24ull << 20), (24ull << 20) / 20);
+    ck_assert_uint_eq(restraint_room_needed(1ull << 40), 64ull << 20);
+}
+END_TEST
+
+START_TEST(a_disk_full_pause_lifts_itself_when_there_is_room)
+{
+    /* The fixture's state folder has room: a disk-full pause left by an earlier moment (or
+     * an earlier broker) is lifted at the next tick, audited, and the pool fills. */
+    struct db_pool p = px_pool("lab", DB_POOL_POOLED, 0, 4, 2, 0, 1);
+    struct db_pool q = px_pool("other", DB_POOL_POOLED, 0, 4, 1, 0, 1);
+    ck_assert_int_eq(db_pool_set_paused(px_db, p.id, 1,
+                                        "disk full: no space left on device in /x/vms (0 KiB "
+                                        "free); free space there: the pool resumes by itself",
+                                        NULL),
+                     DB_OK);
+    ck_assert_int_eq(db_pool_set_paused(px_db, q.id, 1, "paused by the admin", NULL), DB_OK);
+    px_start();
+    px_settle();
+    p = px_reload(p.id);
+    ck_assert_int_eq(p.paused, 0);
+    ck_assert_int_eq(px_count(p.id, VM_READY), 2);
+    ck_assert_int_eq(px_int("SELECT count(*) FROM audit_events WHERE action = "
+                            "'pool.restraint_lifted' AND object = 'pool:lab'"),
+                     1);
+    /* Any other pause is the admin's to lift. */
+    ck_assert_int_eq(px_reload(q.id).paused, 1);
+    ck_assert_int_eq(px_count(q.id, VM_READY), 0);
+}
+END_TEST
+
 PX_SUITE("pool_restraint", failures_pause_the_pool_and_resume_clears,
-         failures_outside_the_window_do_not_count, a_resume_done_elsewhere_clears_the_history)
+         failures_outside_the_window_do_not_count, a_resume_done_elsewhere_clears_the_history,
+         a_full_disk_is_told_apart_from_a_broken_template,
+         a_disk_full_pause_lifts_itself_when_there_is_room)
