@@ -268,7 +268,8 @@ if storm:
             "time to first frame p50 / p95 / p99 ms | broker decision p50 / p95 / p99 ms | "
             "one-time password set p50 / p95 / p99 ms | host memory free after fill |",
             "|---|---|---|---|---|---|---|"]
-    for r in storm["runs"]:
+    ran = [r for r in storm["runs"] if not r.get("fill_error")]
+    for r in ran:
         out.append(f"| {r['users']} | {r['spares_ready']} / {r['users']} in {r['fill_ms'] / 1000:.0f} s | "
                    f"{r['ok']} / {r['failed']} | {pct(r['first_frame_ms'])} | "
                    f"{pct(r['broker_decision_ms'])} | {pct(r['broker_password_ms'])} | "
@@ -277,20 +278,41 @@ if storm:
             "login to the VM failed connects again, so there can be more connections than users):", "",
             "| users | connections | NLA done → broker's answer | broker's answer → gateway logged in to the VM "
             "| VM connection errors | storm wall time s |", "|---|---|---|---|---|---|"]
-    for r in storm["runs"]:
+    for r in ran:
         bc, vl = r.get("gw_broker_call_ms"), r.get("gw_vm_login_ms")
         out.append(f"| {r['users']} | {bc['n'] if bc else 0} | {p50_p95(bc)} | {p50_p95(vl)} | "
                    f"{r.get('gw_vm_connection_errors', 0)} | {r['storm_wall_ms'] / 1000:.0f} |")
-    rows = [(f"{r['users']} users", r["first_frame_ms"]) for r in storm["runs"] if r["first_frame_ms"]]
+    rows = [(f"{r['users']} users", r["first_frame_ms"]) for r in ran if r.get("first_frame_ms")]
     if rows:
         out += ["", percentile_plot("storm", "Logon storm: login to first frame (ms)", "ms", rows)]
     for r in storm["runs"]:
+        if r.get("fill_error"):
+            out += ["", f"Not run with {r['users']} users: the pool was refused — {r['fill_error']}"]
+    for r in ran:
         if r.get("failures"):
             out.append("")
             out.append(f"Failures with {r['users']} users: " +
                        ", ".join(f"{k} {v}" for k, v in sorted(r["failures"].items())) + ".")
-    if storm.get("limits"):
-        out += ["", storm["limits"]]
+    vm = [(r["users"], r["gw_vm_login_ms"]["p50"] / 1000) for r in ran if r.get("gw_vm_login_ms")]
+    mem = [(r["users"], (r["host_mem_available_mib"]["before_fill"] - r["host_mem_available_mib"]["after_fill"])
+            / r["users"]) for r in ran if r.get("host_mem_available_mib") and r["users"] >= 25]
+    dead = [r for r in ran if r["ok"] == 0]
+    if vm:
+        out += ["", "What limits the storm on this machine (2 cores, TCG): the gateway's login to each VM",
+                "(TLS and NLA inside an emulated guest) gets slower with every login running at once: " +
+                ", ".join(f"{t:.1f} s at {n}" for n, t in vm) +
+                " (p50). deskpool-desktop drops a client that has not finished its handshake in 30 s",
+                "(its `--handshake-timeout`), so past about 50 users at once the VMs' own logins time",
+                "out; the client tries again and the storm gets longer, not lighter." +
+                (" With " + ", ".join(str(r["users"]) for r in dead) + " users no login got through "
+                 "(every VM closed the gateway's TLS handshake)." if dead else ""),
+                "Memory is not the limit: the clones took " +
+                ", ".join(f"{m:.0f} MiB each at {n}" for n, m in mem) +
+                " of the host's available memory. The 200-user storm is refused before it starts by",
+                "deskpoold's memory admission, which counts each VM's nominal 256 MiB (see above); an",
+                "instant-clone pool cannot lower it (`--memory` would stop the clones restoring the",
+                "template's parent), and by the login times above 200 logins at once would need about",
+                f"{vm[-1][1] / vm[-1][0] * 200:.0f} s of VM-side login each, far past the guests' 30 s."]
     out += ["",
             "How to read it: every user starts at the same moment (deskpool-probe load mode, 50",
             "logins per probe process) against a pool whose spares were all ready before the storm;",

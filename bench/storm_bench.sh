@@ -133,6 +133,14 @@ for n in $SIZES; do
     avail_after=$(awk '/MemAvailable/ {print int($2/1024)}' /proc/meminfo)
     load1=$(cut -d' ' -f1 /proc/loadavg)
     log "fill: $ready of $n ready after $fill_ms ms (ok=$fill_ok); host memory available $avail_before -> $avail_after MiB; load $load1"
+    if [ "$ready" = 0 ]; then
+        # Refused or nothing came up (e.g. the broker's memory admission): say so, no storm.
+        why=$(grep -m1 . "$B/fill.out" || true)
+        log "storm of $n not run: $why"
+        runs+=("$(python3 -c 'import json, sys; print(json.dumps({"users": int(sys.argv[1]), "fill_ms": int(sys.argv[2]), "spares_ready": 0, "fill_complete": False, "fill_error": sys.argv[3], "ok": 0, "failed": 0}))' "$n" "$fill_ms" "$why")")
+        dp pool delete "storm$n" --force --wait >/dev/null 2>&1 || true
+        continue
+    fi
     dp entitle "storm$n" --group stormers >/dev/null
     head -n "$n" "$B/users.txt" >"$B/storm-users.txt"
     split -l 50 -d "$B/storm-users.txt" "$B/part-"
@@ -206,6 +214,10 @@ print(json.dumps({
 PY
 )
     log "storm of $n: $run"
+    for part in "$B"/part-*.json; do # a probe that printed no JSON: its last words
+        python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$part" 2>/dev/null ||
+            log "probe ${part##*/} gave no JSON: $(tail -c 400 "${part%.json}.err")"
+    done
     runs+=("$run")
     rm -f "$B"/part-*
     t0=$(now_ms)
