@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/reboot.h>
@@ -106,17 +107,19 @@ static int linux_add_entropy(void *opaque, const uint8_t *buf, size_t n, struct 
     (void)opaque;
     /* RNDADDENTROPY credits the bytes (a plain write to /dev/urandom would mix them in
      * without credit); RNDRESEEDCRNG makes the next read use them, not in up to a minute. */
-    struct {
+    /* rand_pool_info ends in a flexible array: the bytes follow it in one buffer (a struct
+     * member after it is a GNU extension that clang's -Werror refuses). */
+    union {
         struct rand_pool_info info;
-        uint8_t data[GUESTD_ENTROPY_MAX];
+        uint8_t raw[sizeof(struct rand_pool_info) + GUESTD_ENTROPY_MAX];
     } req;
-    if (n > sizeof req.data) {
+    if (n > GUESTD_ENTROPY_MAX) {
         dp_err_set(err, "at most %d bytes of entropy at once", GUESTD_ENTROPY_MAX);
         return -1;
     }
     req.info.entropy_count = (int)(n * 8);
     req.info.buf_size = (int)n;
-    memcpy(req.data, buf, n);
+    memcpy(req.raw + offsetof(struct rand_pool_info, buf), buf, n);
     int fd = open("/dev/random", O_WRONLY | O_CLOEXEC);
     int rc = -1;
     if (fd < 0)
