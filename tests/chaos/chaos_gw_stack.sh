@@ -17,7 +17,7 @@ done
 command -v python3 >/dev/null || fail "python3 is missing: apt-get install python3"
 
 # Short: the admin socket lives here and unix socket paths are limited to 108 bytes.
-B=$(mktemp -d /tmp/dpc-XXXXXX)
+B=$(mktemp -d /tmp/dpg-XXXXXX)
 SOCK="$B/d.sock"
 DPID=""
 GWPID=""
