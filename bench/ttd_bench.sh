@@ -268,7 +268,8 @@ print(json.dumps({"desktop_requests": asks, "vm_started": started, "restored": r
 # one_run CASE PATH ROUND: one measured desktop request (measure), again if the run was
 # disturbed: on a shared machine another program may take the VM's RDP port between the
 # broker's check and QEMU's bind (the start fails and is retried 30 s later), or an instant
-# clone may fall back to a boot. Such runs are kept apart in the JSON ("discarded").
+# clone may fall back to a boot; on an overloaded host a starved guest may drop a login
+# (its TLS handshake times out). Such runs are kept apart in the JSON ("discarded").
 : >"$B/res.jsonl"
 : >"$B/discarded.jsonl"
 one_run() {
@@ -277,6 +278,7 @@ one_run() {
         measure "$@"
         grep -q '"disturbed": null' <<<"$RUN_JSON" && break
         if [ $attempt = 3 ]; then
+            grep -q '"ttd_ms"' <<<"$RUN_JSON" || die "$1 $2 round $3: failed three times: $RUN_JSON"
             log "$1 $2 round $3: disturbed three times; keeping the last run, marked"
             break
         fi
@@ -284,6 +286,32 @@ one_run() {
         log "$1 $2 round $3: disturbed, measured again"
     done
     echo "$RUN_JSON" >>"$B/res.jsonl"
+}
+# end_session USER POOL [SESSION_ID]: log the user's session off (the pooled VM is
+# refreshed, then kept as the spare or removed) and wait until the pool is at rest. After a
+# failed login there may be no session left to end.
+end_session() {
+    local out rc=0
+    if [ -n "${3:-}" ]; then
+        out=$(dp session logoff "$3" 2>&1) || rc=$?
+    else
+        out=$(dp session logoff "$1" --pool "$2" 2>&1) || rc=$?
+    fi
+    [ $rc = 0 ] || [ -n "${4:-}" ] || die "session logoff of $1 in pool $2: $out"
+    wait_rest "$2"
+}
+# failed_run CASE PATH ROUND VM RC PROBE_JSON: RUN_JSON for a login that got no frame
+failed_run() {
+    RUN_JSON=$(python3 -c '
+import json, sys
+c, p, r, vm, rc, out = sys.argv[1:7]
+try:
+    why = json.loads(out).get("error") or out
+except ValueError:
+    why = out
+print(json.dumps({"case": c, "path": p, "round": int(r), "vm": vm,
+                  "disturbed": "deskpool-probe exit %s: %s" % (rc, why)}))' "$@")
+    log "$1 $2 round $3: no frame (probe exit $5): $6"
 }
 # measure CASE PATH ROUND: sets RUN_JSON; ends with a logoff and the pool back at rest
 measure() {
@@ -299,7 +327,11 @@ measure() {
         probe_json=$(PW=${PW_OF[$pool]} timeout 150 "$PROBE" --user "$user" --password-env PW --json \
             --timeout 130 "127.0.0.1:$GW_PORT" 2>"$B/probe.out") || rc=$?
         t2=$(now_ms)
-        [ $rc = 0 ] || die "$c through the gateway, round $round: probe exit $rc: $probe_json"
+        if [ $rc != 0 ]; then
+            failed_run "$c" "$path" "$round" "" "$rc" "$probe_json"
+            end_session "$user" "$pool" "" may-be-gone
+            return 0
+        fi
         # the gateway's own log of this login: VM name and accept -> relay started
         vm=$(tail -n +"$((gwl + 1))" "$B/gw.log" | sed -n "s/.*user \"$user\" relayed to vm \([^ ]*\) .*/\1/p" | tail -1)
         gw_ms=$(tail -n +"$((gwl + 1))" "$B/gw.log" | sed -n "s/.*user \"$user\" relayed to vm .*, \([0-9]*\) ms after connect.*/\1/p" | tail -1)
@@ -321,7 +353,11 @@ measure() {
             --password-env PW --json --timeout 130 "$host:$port" 2>"$B/probe.out") || rc=$?
         t2=$(now_ms)
         rm -f "$B/request.out" # it holds the one-time password
-        [ $rc = 0 ] || die "$c direct, round $round: probe exit $rc: $probe_json"
+        if [ $rc != 0 ]; then
+            failed_run "$c" "$path" "$round" "$vm" "$rc" "$probe_json"
+            end_session "$user" "$pool" "$sid" may-be-gone
+            return 0
+        fi
     fi
     ff=$(json_get first_frame_ms <<<"$probe_json")
     conn=$(json_get connect_ms <<<"$probe_json")
@@ -336,13 +372,7 @@ measure() {
     local ttd=$((t1 - t0 + ff))
     RUN_JSON="{\"case\": \"$c\", \"path\": \"$path\", \"round\": $round, \"ttd_ms\": $ttd, \"wall_ms\": $((t2 - t0)), \"request_ms\": $req_ms, \"probe_first_frame_ms\": $ff, \"probe_connect_ms\": ${conn:-null}, \"gw_accept_to_relay_ms\": $gw_ms, \"vm\": \"$vm\", \"broker\": $broker}"
     log "round $round $c $path: $ttd ms to the first frame ($vm; broker: $broker)"
-    # end the session: the pooled VM is refreshed, then kept as the spare (warm) or removed
-    if [ -n "$sid" ]; then
-        dp session logoff "$sid" >/dev/null || die "session logoff $sid"
-    else
-        dp session logoff "$user" --pool "$pool" >/dev/null || die "session logoff $user"
-    fi
-    wait_rest "$pool"
+    end_session "$user" "$pool" "$sid"
 }
 
 for r in $(seq "$RUNS"); do
