@@ -323,7 +323,10 @@ if storm:
             "painted frame. The broker decision is the pick and claim alone (store and pool lock,",
             "from deskpoold's log): if it stays small while the p99 grows, the storm waits on",
             "CPU (2 cores running every TLS handshake and every TCG desktop), not on the broker's",
-            "choice. Percentiles are nearest rank, so each is a time one login really took.", ""]
+            "choice. Percentiles are nearest rank, so each is a time one login really took.",
+            "`scripts/bench` runs 10, 25 and 50 users (about 6 minutes here, fills included); larger",
+            "storms are added with `SIZES=\"90 200\" MERGE=1 bench/storm_bench.sh build` (run once:",
+            "about 10 minutes with the host at load 100 and more, which other work on it feels).", ""]
 else:
     out += ["Not run yet.", ""]
 
