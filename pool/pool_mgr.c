@@ -249,6 +249,34 @@ int pool_mgr_settle(struct pool_mgr *m, int timeout_ms)
     return -1;
 }
 
+/* A broker killed between claiming a VM for a user and recording the session (two steps of
+ * assign.c) left the VM assigned with no session: no one can connect to it, and the claim
+ * timeout (claim_timeout_s, minutes) would keep it from every user meanwhile. At start, before
+ * any request can be between those two steps, such claims are released at once. */
+static int release_cut_claims(struct pool_mgr *m, struct db *db)
+{
+    struct db_vm *vms = NULL;
+    size_t n = 0;
+    int done = 0;
+    if (db_vm_list(db, 0, VM_ASSIGNED, &vms, &n, NULL) != DB_OK)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        struct db_session s;
+        if (jobs_busy(m, vms[i].id) || db_session_on_vm(db, vms[i].id, &s, NULL) != DB_ENOTFOUND)
+            continue;
+        if (db_vm_set_state(db, vms[i].id, VM_ASSIGNED, VM_READY,
+                            "claim without a session (broker killed mid-assignment)",
+                            NULL) == DB_OK) {
+            log_warn("VM %s (pool %s): claimed but no session was recorded before the broker "
+                     "stopped; released",
+                     vms[i].name, vms[i].pool_name);
+            done++;
+        }
+    }
+    free(vms);
+    return done;
+}
+
 struct pool_mgr *pool_mgr_start(const struct pool_mgr_config *cfg, struct dp_err *err)
 {
     struct pool_mgr *m = calloc(1, sizeof *m);
@@ -290,6 +318,7 @@ struct pool_mgr *pool_mgr_start(const struct pool_mgr_config *cfg, struct dp_err
     /* Reconcile once before anything else runs, so half-done work of a broker that died is
      * finished or undone before new work is planned on top of it. */
     int repaired = reconcile(m, db);
+    repaired += release_cut_claims(m, db);
     if (repaired)
         log_info("pool manager: reconciliation at start repaired %d VM(s)", repaired);
     m->next_reconcile_ms = dp_now_ms() + (uint64_t)m->cfg.reconcile_ms;

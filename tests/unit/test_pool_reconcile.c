@@ -96,6 +96,46 @@ START_TEST(a_killed_broker_is_finished_or_undone_at_start)
 }
 END_TEST
 
+/* Killed between db_vm_claim and db_session_start: the VM is assigned to alice but no
+ * session says so. At start it is released at once (not after the claim timeout), and
+ * alice's next request gets a desktop. */
+START_TEST(a_claim_cut_short_by_a_kill_is_released_at_start)
+{
+    struct db_pool p = px_pool("lab", DB_POOL_POOLED, 0, 2, 1, 0, 2);
+    struct db_user alice = px_user("alice", p.id);
+    struct db_vm vm = crashed(p, "lab-001", "assigned", 1, 47201);
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE vms SET assigned_user_id = %lld WHERE id = %lld",
+             (long long)alice.id, (long long)vm.id);
+    px_sql(sql);
+    crashed(p, "lab-002", "in_use", 1, 47202); /* a real session's VM is left alone */
+    struct db_user bob = px_user("bob", p.id);
+    struct dp_err err = {0};
+    struct db_session s;
+    snprintf(sql, sizeof sql, "UPDATE vms SET assigned_user_id = %lld WHERE name = 'lab-002'",
+             (long long)bob.id);
+    px_sql(sql);
+    ck_assert_msg(db_session_start(px_db, bob.id, px_vm("lab-002").id, p.id, "", &s, &err) == DB_OK,
+                  "%s", err.msg);
+
+    px_start();
+    px_settle();
+
+    ck_assert_int_eq(px_vm("lab-001").state, VM_READY);
+    ck_assert_int_eq(px_vm("lab-001").assigned_user_id, 0);
+    ck_assert_int_eq(
+        px_int("SELECT count(*) FROM audit_events WHERE object = 'vm:lab-001' AND detail LIKE "
+               "'%claim without a session%'"),
+        1);
+    ck_assert_int_eq(px_vm("lab-002").state, VM_IN_USE);
+    ck_assert_int_eq(px_vm("lab-002").assigned_user_id, bob.id);
+    struct pool_desktop d;
+    ck_assert_msg(px_request(alice.id, p.id, &d, &err) == DB_OK, "%s", err.msg);
+    ck_assert_int_eq(d.status, POOL_DESKTOP_READY);
+    ck_assert_str_eq(d.vm, "lab-001");
+}
+END_TEST
+
 static void nap_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -250,4 +290,5 @@ END_TEST
 PX_SUITE("pool_reconcile", a_killed_broker_is_finished_or_undone_at_start,
          a_vm_that_dies_is_replaced, a_personal_vm_that_dies_is_restarted_with_its_disk,
          a_restart_leaves_running_desktops_alone,
-         a_vm_folder_left_half_made_or_half_removed_does_not_stick)
+         a_vm_folder_left_half_made_or_half_removed_does_not_stick,
+         a_claim_cut_short_by_a_kill_is_released_at_start)
