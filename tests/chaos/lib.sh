@@ -257,11 +257,12 @@ chaos_report() {
 # VM the store knows (no orphan), every VM the store says runs has its QEMU (none lost),
 # every VM folder on disk (an overlay) belongs to a VM the store knows.
 check_host() {
-    local fault=$1 ctx=$2 vms q d running orphan_q lost_q orphan_d
-    vms=$(store_vms)
+    local fault=$1 ctx=$2 states vms q d running orphan_q lost_q orphan_d
+    states=$(store_vm_states)
+    vms=$(echo "$states" | awk 'NF {print $1}')
     q=$(qemu_vms)
     d=$(disk_vms)
-    running=$(store_vm_states | awk '$2 ~ /^(ready|assigned|in_use|disconnected)$/ {print $1}')
+    running=$(echo "$states" | awk '$2 ~ /^(ready|assigned|in_use|disconnected)$/ {print $1}')
     orphan_q=$(comm -23 <(echo "$q") <(echo "$vms") | xargs)
     lost_q=$(comm -23 <(echo "$running") <(echo "$q") | xargs)
     orphan_d=$(comm -23 <(echo "$d") <(echo "$vms") | xargs)
@@ -276,20 +277,26 @@ check_host() {
 # check_sessions FAULT CONTEXT: no VM in two live sessions, no user with two in one pool,
 # and each live session's VM held for its user (a "ready" VM would go to someone else).
 check_sessions() {
-    local fault=$1 ctx=$2 sess dup bad="" id user pool vm st vstate vuser
+    local fault=$1 ctx=$2 sess vms dup bad="" id user pool vm st vstate vuser
     sess=$(live_sessions)
+    vms=$(dp vm list | awk 'NR > 1 {print $1, $3, $4}') # NAME STATE USER
     dup=$(echo "$sess" | awk 'NF {print $4}' | sort | uniq -d | xargs)
     chaos_check "$fault" "no VM in two live sessions" "$ctx: VMs [$dup] twice" test -z "$dup"
     dup=$(echo "$sess" | awk 'NF {print $2 "@" $3}' | sort | uniq -d | xargs)
     chaos_check "$fault" "no user with two live sessions in one pool" "$ctx: [$dup]" test -z "$dup"
     while read -r id user pool vm st; do
         [ -n "$id" ] || continue
-        vstate=$(dp --json vm show "$vm" 2>/dev/null | json_field state)
-        vuser=$(dp --json vm show "$vm" 2>/dev/null | json_field user)
+        vstate=$(echo "$vms" | awk -v v="$vm" '$1 == v {print $2}')
+        vuser=$(echo "$vms" | awk -v v="$vm" '$1 == v {print $3}')
         case "$vstate" in assigned | in_use | disconnected) ;; *) bad+=" $vm:$vstate($user)" ;; esac
         [ "$vuser" = "$user" ] || bad+=" $vm:owner=$vuser,session=$user"
     done <<<"$sess"
     chaos_check "$fault" "each live session's VM is held for its user" "$ctx:$bad" test -z "$bad"
+    # The other way round: a VM held for a user with no live session is lost to everyone.
+    bad=$(echo "$vms" | awk '$2 ~ /^(assigned|in_use|disconnected)$/ {print $1}' |
+        while read -r vm; do echo "$sess" | awk -v v="$vm" '$4 == v {f=1} END {exit !f}' || echo "$vm"; done | xargs)
+    chaos_check "$fault" "each VM held for a user has a live session (none held for no one)" \
+        "$ctx: [$bad] held without a session" test -z "$bad"
 }
 
 # ---- cleanup ----

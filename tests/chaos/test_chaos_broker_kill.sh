@@ -117,16 +117,18 @@ for c in $(seq 1 "$CYCLES"); do
     next_max=$((max == 4 ? 5 : 4))
     mark=$(last_event_id)
     before=$(live_sessions)
-    delay=$((RANDOM % 2000))
+    delay=$((RANDOM % 1500))
     work "$next_version" "$next_max" >"$B/work.out" 2>&1 &
     WORK=$!
     sleep "$(printf '0.%03d' $((delay % 1000)))"
     [ $delay -lt 1000 ] || sleep $((delay / 1000))
+    # What was in motion when the kill landed (VMs in a job's state), for the log.
+    moving=$(store_vm_states 2>/dev/null | awk '$2 !~ /^(ready|assigned|in_use|disconnected|stopped)$/' | xargs)
     broker_kill9
     wait "$WORK" 2>/dev/null || true
     grep -q "^recompose .* v$next_version$" "$B/work.out" && version=$next_version
     grep -q "^resize .* $next_max$" "$B/work.out" && max=$next_max
-    echo "cycle $c: killed after $delay ms during: $(xargs <"$B/work.out")"
+    echo "cycle $c: killed after $delay ms during: $(xargs <"$B/work.out"); in motion: [${moving}]"
     t_restart=$(now_ms)
     broker_start
     settled=1
@@ -134,7 +136,9 @@ for c in $(seq 1 "$CYCLES"); do
     chaos_check "$FAULT" "deskpoold restarts and its pool settles (no VM left in motion)" \
         "cycle $c: still moving after 120 s: $(store_vm_states | xargs)" test $settled = 1
     echo "cycle $c: restarted and settled in $(($(now_ms) - t_restart)) ms: $(store_vm_states | awk '{printf "%s:%s ", $1, $2}')"
+    t_check=$(now_ms)
     check_cycle "$c"
+    echo "cycle $c: checked in $(($(now_ms) - t_check)) ms"
     chaos_check "$FAULT" "the relayed session survives every kill (deskpool-probe --hold still connected)" \
         "cycle $c: the probe ended: $(cat "$B/relay.out")" alive "$RELAY"
     [ ${#CHAOS_BROKE[@]} -lt 20 ] || break # enough to look at
