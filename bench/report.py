@@ -324,9 +324,10 @@ if storm:
             "from deskpoold's log): if it stays small while the p99 grows, the storm waits on",
             "CPU (2 cores running every TLS handshake and every TCG desktop), not on the broker's",
             "choice. Percentiles are nearest rank, so each is a time one login really took.",
-            "`scripts/bench` runs 10, 25 and 50 users (about 6 minutes here, fills included); larger",
-            "storms are added with `SIZES=\"90 200\" MERGE=1 bench/storm_bench.sh build` (run once:",
-            "about 10 minutes with the host at load 100 and more, which other work on it feels).", ""]
+            "`scripts/bench` runs 10, 25 and 50 users (about 6 minutes here, fills included); the",
+            "larger storms were run once with `SIZES=\"90 200\" bench/storm_bench.sh build` (about 10",
+            "minutes with the host at load 100 and more, which other work on it feels) and are kept",
+            "beside the re-runs; each run's date is in the JSON.", ""]
 else:
     out += ["Not run yet.", ""]
 

@@ -13,8 +13,10 @@
 # probe processes started together. Everything it starts is stopped at the end.
 # Usage: bench/storm_bench.sh BUILD_DIR [OUT_JSON]   (default bench/results/storm.json)
 # Env: SIZES ("10 25 50", ~6 min here): storm sizes, each with its own fresh pool;
-#      FILL_TIMEOUT (240 s); MERGE=1 keeps the runs of other sizes already in OUT_JSON (how
-#      the 200-user row was added: SIZES=200 FILL_TIMEOUT=420 MERGE=1, run once, ~10 min).
+#      FILL_TIMEOUT (240 s); MERGE (1): keep the runs of other sizes already in OUT_JSON (each
+#      run has its date), so the larger storms, run once by hand with SIZES="90 200"
+#      FILL_TIMEOUT=420 (~10 min, host load 100+), stay beside what scripts/bench re-runs;
+#      MERGE=0 starts OUT_JSON afresh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="$(cd "${1:-$here/build}" && pwd)"
@@ -137,7 +139,7 @@ for n in $SIZES; do
         # Refused or nothing came up (e.g. the broker's memory admission): say so, no storm.
         why=$(grep -m1 . "$B/fill.out" || true)
         log "storm of $n not run: $why"
-        runs+=("$(python3 -c 'import json, sys; print(json.dumps({"users": int(sys.argv[1]), "fill_ms": int(sys.argv[2]), "spares_ready": 0, "fill_complete": False, "fill_error": sys.argv[3], "ok": 0, "failed": 0}))' "$n" "$fill_ms" "$why")")
+        runs+=("$(python3 -c 'import json, sys, time; print(json.dumps({"users": int(sys.argv[1]), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "fill_ms": int(sys.argv[2]), "spares_ready": 0, "fill_complete": False, "fill_error": sys.argv[3], "ok": 0, "failed": 0}))' "$n" "$fill_ms" "$why")")
         dp pool delete "storm$n" --force --wait >/dev/null 2>&1 || true
         continue
     fi
@@ -160,7 +162,7 @@ for n in $SIZES; do
     tail -n +"$((gw_before + 1))" "$B/gw.log" >"$B/gw-storm.log"
     run=$(python3 - "$n" "$fill_ms" "$ready" "$fill_ok" "$storm_ms" "$avail_before" "$avail_after" \
         "$load1" "$B/decisions.txt" "$B/gw-storm.log" "$B"/part-*.json <<'PY'
-import datetime, json, math, re, sys
+import datetime, json, math, re, sys, time
 n, fill_ms, ready, fill_ok, storm_ms, mem0, mem1, load1, dec, gwlog = sys.argv[1:11]
 logins, failures = [], {}
 for path in sys.argv[11:]:
@@ -201,7 +203,7 @@ for line in open(dec):
     a, b = line.split()
     pick.append(float(a)); pw.append(float(b))
 print(json.dumps({
-    "users": int(n), "fill_ms": int(fill_ms), "spares_ready": int(ready), "fill_complete": fill_ok == "true",
+    "users": int(n), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "fill_ms": int(fill_ms), "spares_ready": int(ready), "fill_complete": fill_ok == "true",
     "storm_wall_ms": int(storm_ms), "ok": len(ok), "failed": len(logins) - len(ok) + (int(n) - len(logins)),
     "failures": failures,
     "first_frame_ms": stats([l["first_frame_ms"] for l in ok if l.get("first_frame_ms") is not None]),
@@ -228,11 +230,11 @@ PY
 done
 
 mkdir -p "$(dirname "$OUT")"
-MERGE=${MERGE:-} python3 - "$OUT" "${runs[@]}" <<'PY'
+MERGE=${MERGE:-1} python3 - "$OUT" "${runs[@]}" <<'PY'
 import json, os, sys, time
 new = [json.loads(r) for r in sys.argv[2:]]
 kept = []
-if os.environ.get("MERGE") and os.path.exists(sys.argv[1]):
+if os.environ.get("MERGE") == "1" and os.path.exists(sys.argv[1]):
     sizes = {r["users"] for r in new}
     kept = [r for r in json.load(open(sys.argv[1]))["runs"] if r["users"] not in sizes]
 out = {"benchmark": "logon storm: N users at once through deskpool-gw, pool of N instant clones filled first",
