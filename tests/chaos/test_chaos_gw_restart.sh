@@ -46,6 +46,9 @@ hold alice Alice-pw-1
 hold bob Bob-pw-1
 wait_for 150 relayed 2 && wait_for 20 both_state connected ||
     { dp session list >&2; die "alice and bob did not both get a relayed session"; }
+# Let both desktops finish drawing their first frames: a client gone within a moment of its
+# login may find no guest session to keep yet (the guest then reports the user gone).
+sleep 3
 VM_A=$(session_vm alice)
 VM_B=$(session_vm bob)
 SID_A=$(session_id alice)
@@ -61,6 +64,7 @@ reconnect() {
     hold alice Alice-pw-1
     hold bob Bob-pw-1
     if wait_for 150 relayed $((n + 2)) && wait_for 20 both_state connected; then
+        sleep 3 # as above: first frames drawn before the next fault
         check "$1: alice's reconnect lands on her VM $VM_A, session $SID_A" \
             test "$(session_vm alice)/$(session_id alice)" = "$VM_A/$SID_A"
         check "$1: bob's reconnect lands on his VM $VM_B, session $SID_B" \
