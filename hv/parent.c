@@ -219,6 +219,24 @@ static int lock_version(struct hv *hv, const struct tpl_version *v, struct dp_er
     return fd;
 }
 
+int hv_parent_build_abandoned(struct hv *hv, const char *name)
+{
+    static const char prefix[] = "parent-";
+    if (strncmp(name, prefix, sizeof prefix - 1) != 0)
+        return 0;
+    /* The build VM is named parent-NAME-VERSION and its builder holds .lock-NAME-VERSION
+     * (lock_version) from before the VM exists until after it is destroyed. flock locks
+     * belong to the open file, so this probe conflicts with a build in this process too. */
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/parents/.lock-%s", hv->state_dir, name + sizeof prefix - 1);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT; /* never locked: no build made this VM */
+    int free_lock = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    close(fd); /* also releases the probe's lock */
+    return free_lock;
+}
+
 int hv_parent_ensure(struct hv *hv, const struct tpl_version *v, int force, struct hv_parent *out,
                      struct dp_err *err)
 {

@@ -77,6 +77,11 @@ int hv_parent_dir_for(struct hv *hv, const struct tpl_version *v, struct hv_vm_s
 /* How many VMs' disks chain on the parent in dir (their specs name a file inside it). */
 int hv_parent_users(struct hv *hv, const char *dir);
 
+/* 1 if VM `name` is a parent build VM (parent-NAME-VERSION, in vms/) that no process is
+ * building any more (the version's build lock is free: its builder died), so it is debris
+ * to destroy; 0 if it is not a build VM or a build holds it. */
+int hv_parent_build_abandoned(struct hv *hv, const char *name);
+
 /* Paths of the files in a parent folder. */
 void hv_parent_paths(const char *dir, struct hv_parent *out);
 

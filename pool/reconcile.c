@@ -4,7 +4,8 @@
  * (a broker killed at any point left a state that says what may be half done) and every
  * reconcile_ms (QEMU processes die). VMs with a job queued or running are in motion and
  * left alone. What it does, by the store's state:
- *   (no row)        an orphan QEMU process or VM folder: destroyed
+ *   (no row)        an orphan QEMU process or VM folder: destroyed (a parent build VM only
+ *                   when its build was cut short)
  *   provisioning    make the disk again (or keep the one a killed broker finished)
  *   starting        QEMU runs: keep waiting; QEMU gone: error (then retried)
  *   ready .. disconnected   QEMU gone or the guest shut down: error, the session ended
@@ -15,6 +16,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "parent.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,16 +30,35 @@ static const struct hv_vm_status *find(const struct hv_vm_status *hs, size_t n, 
     return NULL;
 }
 
+/* An instant-clone parent's build VM whose builder died (a broker killed mid-build) keeps
+ * running, holding a guest's memory, until a build of that version happens to run again,
+ * which may be never. The driver knows whether a build still holds it. */
+static int abandoned_build(struct pool_mgr *m, const struct hv_vm_status *h)
+{
+    if (!pool_instant_capable(m) || !hv_parent_build_abandoned(m->hv, h->name))
+        return 0;
+    struct dp_err err = {0};
+    if (m->hv->ops->destroy(m->hv, h->name, &err) != 0) {
+        log_warn("reconcile: abandoned parent build VM %s: %s", h->name, dp_err_msg(&err));
+        return 0;
+    }
+    log_warn("reconcile: destroyed the parent build VM %s, whose build was cut short", h->name);
+    return 1;
+}
+
 /* A VM the store does not know: left over from a deleted row, a crashed create, or an
- * older install. Instant-clone parents (reserved prefix) are not ours to judge. */
+ * older install. Instant-clone parents' build VMs (reserved prefix) are the driver's: only
+ * those whose build was cut short are removed. */
 static int orphans(struct pool_mgr *m, struct db *db, const struct hv_vm_status *hs, size_t nh)
 {
     int done = 0;
     size_t plen = strlen(m->cfg.reserved_prefix);
     for (size_t i = 0; i < nh; i++) {
         struct db_vm vm;
-        if (plen && strncmp(hs[i].name, m->cfg.reserved_prefix, plen) == 0)
+        if (plen && strncmp(hs[i].name, m->cfg.reserved_prefix, plen) == 0) {
+            done += abandoned_build(m, &hs[i]);
             continue;
+        }
         if (db_vm_get(db, hs[i].name, &vm, NULL) != DB_ENOTFOUND)
             continue; /* known, or the store could not say: never destroy on doubt */
         struct dp_err err = {0};

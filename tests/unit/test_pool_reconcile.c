@@ -5,6 +5,10 @@
  * disk (personal). */
 #include "test_pool_fixture.h"
 
+#include "parent.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,6 +97,32 @@ START_TEST(a_killed_broker_is_finished_or_undone_at_start)
     ck_assert_int_eq(px_count(p.id, VM_STOPPED), 1);
     /* Ports stay unique, including for the VMs made after the restart. */
     ck_assert_int_eq(px_int("SELECT count(*) - count(DISTINCT rdp_port) FROM vms"), 0);
+}
+END_TEST
+
+/* A broker killed while it built an instant-clone parent left the build VM running; the
+ * reconciliation destroys it only when no build holds the version's lock any more. */
+START_TEST(a_parent_build_vm_is_debris_only_when_no_build_holds_it)
+{
+    char dir[] = "/tmp/dprc-XXXXXX", path[512];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    struct dp_err err = {0};
+    struct hv *hv = hv_qemu_open(dir, &err);
+    ck_assert_msg(hv != NULL, "%s", err.msg);
+    ck_assert_int_eq(hv_parent_build_abandoned(hv, "lab-001"), 0);       /* not a build VM */
+    ck_assert_int_eq(hv_parent_build_abandoned(hv, "parent-tiny-2"), 1); /* never locked */
+    snprintf(path, sizeof path, "%s/parents", dir);
+    ck_assert_int_eq(dp_mkdirs(path, 0750, &err), 0);
+    snprintf(path, sizeof path, "%s/parents/.lock-tiny-2", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(flock(fd, LOCK_EX), 0); /* a build runs (in this very process) */
+    ck_assert_int_eq(hv_parent_build_abandoned(hv, "parent-tiny-2"), 0);
+    ck_assert_int_eq(hv_parent_build_abandoned(hv, "parent-tiny-2"), 0); /* the probe let go */
+    close(fd);                                                           /* the builder died */
+    ck_assert_int_eq(hv_parent_build_abandoned(hv, "parent-tiny-2"), 1);
+    hv->ops->close(hv);
+    ck_assert_int_eq(dp_remove_tree(dir, &err), 0);
 }
 END_TEST
 
@@ -291,4 +321,5 @@ PX_SUITE("pool_reconcile", a_killed_broker_is_finished_or_undone_at_start,
          a_vm_that_dies_is_replaced, a_personal_vm_that_dies_is_restarted_with_its_disk,
          a_restart_leaves_running_desktops_alone,
          a_vm_folder_left_half_made_or_half_removed_does_not_stick,
-         a_claim_cut_short_by_a_kill_is_released_at_start)
+         a_claim_cut_short_by_a_kill_is_released_at_start,
+         a_parent_build_vm_is_debris_only_when_no_build_holds_it)
