@@ -14,6 +14,9 @@
 # Everything started here is stopped at exit (QEMU processes by their pidfiles and by the
 # state folder in their command line); KEEP_FAILED=1 keeps the folder for a look.
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh" "$@"
+# set -e ends a test at the first failing command: say which, or the end is a mystery.
+set -E
+trap 'echo "chaos: line $LINENO: \"$BASH_COMMAND\" failed (exit $?); the test ends here" >&2' ERR
 
 DAEMON="$BUILD/broker/daemon/deskpoold"
 CLI="$BUILD/clients/deskpool/deskpool"
@@ -169,17 +172,18 @@ qemu_vms() {
     local p
     for p in $(qemu_pids); do
         alive "$p" || continue
-        tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | sed -n 's/^guest=\([^,]*\).*/\1/p'
-    done | sort
+        { tr '\0' '\n' <"/proc/$p/cmdline"; } 2>/dev/null | sed -n 's/^guest=\([^,]*\).*/\1/p'
+    done | sort || true
 }
 # VM folders on disk (each holds an overlay disk.qcow2), sorted.
 disk_vms() { ls "$B/st/vms" 2>/dev/null | sort; }
 
 # wait_settled SECONDS: until no VM of any pool is in a state a job is moving it through
-# (provisioning, starting, refreshing, stopping, deleting) on two looks in a row.
+# (provisioning, starting, refreshing, stopping, deleting) on every look for 1.5 s: longer
+# than the pool manager's tick (1 s), which plans the next moves (spares, recompose).
 wait_settled() {
     local deadline=$((SECONDS + $1)) calm=0
-    while [ $calm -lt 2 ]; do
+    while [ $calm -lt 6 ]; do
         if dp vm list 2>/dev/null | awk 'NR > 1 {print $3}' |
             grep -qE '^(provisioning|starting|refreshing|stopping|deleting)$'; then
             calm=0
