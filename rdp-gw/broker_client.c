@@ -33,9 +33,11 @@ struct gw_broker {
     int port;
     char auth[600]; /* "Bearer KEY" */
     int timeout_s;
+    int in_flight; /* calls not answered yet (shutdown waits for them) */
 };
 
 struct gw_broker_req {
+    struct gw_broker *b;
     gw_broker_cb cb;
     void *arg;
     struct bufferevent *bev;
@@ -111,6 +113,11 @@ void gw_broker_free(struct gw_broker *b)
     free(b);
 }
 
+int gw_broker_in_flight(const struct gw_broker *b)
+{
+    return b->in_flight;
+}
+
 void gw_broker_cancel(struct gw_broker_req *req)
 {
     if (req)
@@ -155,6 +162,7 @@ static void on_done(struct evhttp_request *r, void *arg)
             explicit_bzero((void *)p, n);
         }
     }
+    req->b->in_flight--;
     if (req->cb)
         req->cb(req->arg, status, body, why[0] ? why : NULL);
     json_decref(body);
@@ -170,6 +178,7 @@ struct gw_broker_req *gw_broker_post(struct gw_broker *b, const char *path, json
     struct evhttp_connection *con = NULL;
     if (!req || !text)
         goto fail;
+    req->b = b;
     req->cb = cb;
     req->arg = arg;
     snprintf(req->path, sizeof req->path, "%s", path);
@@ -223,6 +232,7 @@ struct gw_broker_req *gw_broker_post(struct gw_broker *b, const char *path, json
         free(req);
         return NULL;
     }
+    b->in_flight++;
     return req;
 fail:
     log_error("broker call %s could not start (out of memory or TLS setup)", path);

@@ -38,6 +38,9 @@ void gw_broker_free(struct gw_broker *b);
 struct gw_broker_req *gw_broker_post(struct gw_broker *b, const char *path, json_t *body,
                                      gw_broker_cb cb, void *arg);
 
+/* Calls sent and not answered yet (fire-and-forget ones too): shutdown waits for them. */
+int gw_broker_in_flight(const struct gw_broker *b);
+
 /* The callback of req will not be called (the caller is going away). req may be NULL. */
 void gw_broker_cancel(struct gw_broker_req *req);
 

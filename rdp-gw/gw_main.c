@@ -60,7 +60,8 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
     struct gw_ctx *ctx = arg;
     static int ticks;
     int left = gw_sessions_in_flight(ctx->sessions);
-    if (left == 0 || ++ticks > 10 * (ctx->cfg->broker_timeout_s + 1)) {
+    int calls = gw_broker_in_flight(ctx->broker);
+    if (calls == 0 || ++ticks > 10 * (ctx->cfg->broker_timeout_s + 1)) {
         if (left)
             log_warn("%d session end(s) not acknowledged by the broker; the next start on "
                      "this address reports them again",
