@@ -31,6 +31,7 @@ struct pending_end {
     int64_t bytes_in, bytes_out;
     struct gw_broker_req *req; /* in flight, or NULL while waiting for the retry timer */
     int first_round;           /* left by a previous gateway, reported before listening */
+    int failures;              /* answers that were no answer (logged the first time only) */
 };
 
 struct gw_sessions {
