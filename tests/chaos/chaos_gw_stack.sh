@@ -119,6 +119,18 @@ CONF
     done
 }
 
+# stack_broker_again: starts deskpoold again on the same config (same ports, same state).
+stack_broker_again() {
+    "$DAEMON" --config "$B/deskpool.conf" --foreground >>"$B/deskpoold.log" 2>&1 &
+    DPID=$!
+    local deadline=$((SECONDS + 30))
+    until dp status >/dev/null 2>&1; do
+        alive "$DPID" || die "deskpoold exited at its restart"
+        [ $SECONDS -lt $deadline ] || die "deskpoold did not answer within 30 s of its restart"
+        sleep 0.2
+    done
+}
+
 # stack_gw_config [extra [limits] lines]: writes $B/gw.ini (a free port the first time).
 stack_gw_config() {
     [ -n "$GW_PORT" ] || GW_PORT=$(free_port)

@@ -11,6 +11,8 @@
 #     journal (STATE_DIR/sessions-HOST-PORT/) says was running;
 #   - each user's reconnect lands on their own VM, in the same session, within the pool's
 #     disconnect timeout;
+#   - then deskpoold is stopped while the sessions end (clients gone): the gateway keeps the
+#     unacknowledged ends and sends them again until the restarted broker records them;
 #   - nothing in the store is lost or doubled: one session per user, the same VMs, no VM
 #     with two users, sqlite's integrity_check ok.
 # Prints a table of what was tried and what held; exits 1 if a row did not hold.
@@ -103,6 +105,19 @@ grep -q "session(s) of a previous gateway" "$B/gw.log" ||
     row "SIGKILL: the restarted gateway says it reported the previous one's sessions" "DID NOT HOLD"
 echo "  (sessions disconnected $((SECONDS - t)) s after the restart)"
 reconnect "SIGKILL"
+
+# --- the broker is down when the sessions end: the gateway keeps the ends and retries
+kill -TERM "$DPID"
+wait_for 30 eval '! alive $DPID' || die "deskpoold did not stop"
+kill "${CLIENT[alice]}" "${CLIENT[bob]}" 2>/dev/null || true
+check "broker down: the gateway cannot report the ends and says it will retry" \
+    wait_for 15 grep -q "did not record its end" "$B/gw.log"
+stack_broker_again
+t=$SECONDS
+check "broker back: both ends recorded (sessions disconnected) without a client or gateway restart" \
+    wait_for 20 both_state disconnected
+echo "  (recorded $((SECONDS - t)) s after the broker was back)"
+reconnect "broker restart"
 
 # --- the store: nothing lost, nothing doubled
 live=$(dp session list | awk 'NR > 1' | wc -l)
