@@ -12,6 +12,7 @@
  * message that can be sent as JSON (valid UTF-8), or the client gets an error with no text.
  */
 #include "api_json.h"
+#include "routing_token.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -74,7 +75,7 @@ static struct route routes[] = {
     {"POST /gateway/ntlm-hash", {S("user", 1, 64), S("domain", 0, 256)}, 2},
     {"POST /gateway/login-result", {S("user", 1, 64), B("ok", 1), S("client_addr", 0, 64)}, 3},
     {"POST /gateway/session-event", {S("event", 1, 16), C("bytes_in", 0), C("bytes_out", 0)}, 3},
-    {"POST /gateway/token", {S("token", 1, 160)}, 1},
+    {"POST /gateway/token", {S("token", 1, ROUTING_TOKEN_TEXT_MAX)}, 1},
     {"POST /templates",
      {S("name", 1, 64), S("image", 1, PATH_MAX), S("kernel", 0, PATH_MAX), S("initrd", 0, PATH_MAX),
       S("append", 0, 1024), I("memory_mb", 0, 64, 1 << 20), I("vcpus", 0, 1, 256), B("has_rdp", 0)},

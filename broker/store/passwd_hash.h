@@ -14,7 +14,9 @@
 
 struct dp_err;
 
-#define PASSWD_HASH_MAX 192 /* a PHC string with the largest salt and key we accept, + NUL */
+/* A PHC string with the largest parameters, salt and key we accept, + NUL:
+ * "$scrypt$ln=18,r=32,p=16$" (24) + 86 + "$" + 86 base64 characters + 1 = 198. */
+#define PASSWD_HASH_MAX 200
 #define PASSWD_LN 15
 #define PASSWD_R 8
 #define PASSWD_P 1

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "sam.h"
 #include "store.h"
+#include "store/passwd_hash.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -112,6 +113,28 @@ START_TEST(template_meta_refuses_escape_and_bad_values)
 }
 END_TEST
 
+/* The largest PHC string the parser accepts (ln=18, r=32, p=16: 1 GiB; 64-byte salt and key) did
+ * not fit PASSWD_HASH_MAX: such a stored hash could not be read back, so its user could never log
+ * in (found by fuzz_phc). */
+START_TEST(phc_largest_accepted_fits_the_buffer)
+{
+    struct phc_scrypt h = {.ln = 18, .r = 32, .p = 16, .salt_len = 64, .hash_len = 64};
+    memset(h.salt, 0xab, sizeof h.salt);
+    memset(h.hash, 0xcd, sizeof h.hash);
+    char out[PASSWD_HASH_MAX];
+    ck_assert_int_eq(phc_scrypt_format(&h, out, sizeof out), 0);
+    struct phc_scrypt again;
+    ck_assert_int_eq(phc_scrypt_parse(out, strlen(out), &again), 0);
+    ck_assert_int_eq(again.ln, 18);
+    ck_assert_int_eq(again.r, 32);
+    ck_assert_int_eq(again.p, 16);
+    ck_assert_uint_eq(again.salt_len, 64);
+    ck_assert_uint_eq(again.hash_len, 64);
+    ck_assert_int_eq(memcmp(again.salt, h.salt, 64), 0);
+    ck_assert_int_eq(memcmp(again.hash, h.hash, 64), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fuzz_parse_findings");
@@ -121,6 +144,7 @@ int main(void)
     tcase_add_test(tc, sam_rewrite_is_stable_with_crcr_lines);
     tcase_add_test(tc, connect_config_refuses_brackets_in_host);
     tcase_add_test(tc, template_meta_refuses_escape_and_bad_values);
+    tcase_add_test(tc, phc_largest_accepted_fits_the_buffer);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
