@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 
 #include "broker_client.h"
@@ -169,6 +170,9 @@ void gw_conn_close(struct gw_conn *c, const char *why)
     gw_cssp_server_free(c->cssp);
     gw_cssp_client_free(c->bcssp);
     gw_conn_forget_vm_credential(c);
+    if (c->held_cssp)
+        evbuffer_free(c->held_cssp);
+    free(c->refusal);
     gw_limits_release(ctx->limits, c->source);
     if (ctx->metrics.connections_active)
         ctx->metrics.connections_active--;

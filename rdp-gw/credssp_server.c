@@ -112,17 +112,22 @@ static int send_req(struct gw_tsrequest *req, struct evbuffer *out, struct dp_er
 
 /* What the client learns of a failed login: an NTSTATUS where its version carries one
  * (3, 4, 6; FreeRDP leaves it out for 5 too), then the connection ends. */
-static int deny(struct gw_cssp_server *s, struct evbuffer *out, struct dp_err *err)
+int gw_cssp_server_refuse(struct gw_cssp_server *s, uint32_t ntstatus, struct evbuffer *out,
+                          struct dp_err *err)
 {
     drop_auth(s);
     s->state = ST_DEAD;
     if (s->peer_version >= 3 && s->peer_version != 5) {
-        struct gw_tsrequest req = {.version = s->version,
-                                   .has_error_code = 1,
-                                   .error_code = (uint32_t)STATUS_LOGON_FAILURE};
+        struct gw_tsrequest req = {
+            .version = s->version, .has_error_code = 1, .error_code = ntstatus};
         (void)send_req(&req, out, err);
     }
     return GW_CSSP_DENIED;
+}
+
+static int deny(struct gw_cssp_server *s, struct evbuffer *out, struct dp_err *err)
+{
+    return gw_cssp_server_refuse(s, (uint32_t)STATUS_LOGON_FAILURE, out, err);
 }
 
 static int accept_token(struct gw_cssp_server *s, const uint8_t *tok, size_t len, uint8_t *outbuf,

@@ -55,6 +55,15 @@ const struct gw_ntlm_auth *gw_cssp_server_names(const struct gw_cssp_server *s);
 int gw_cssp_server_set_hash(struct gw_cssp_server *s, const uint8_t *ntowfv2, struct evbuffer *out,
                             struct dp_err *err);
 
+/*
+ * Ends the exchange with an NTSTATUS in a TSRequest's errorCode (client versions 3, 4, 6;
+ * nothing for older ones) instead of the next step: for a user who authenticated but may
+ * not have a desktop (STATUS_ACCESS_DENIED: FreeRDP shows ERRCONNECT_ACCESS_DENIED).
+ * Returns GW_CSSP_DENIED; send out, then close.
+ */
+int gw_cssp_server_refuse(struct gw_cssp_server *s, uint32_t ntstatus, struct evbuffer *out,
+                          struct dp_err *err);
+
 /* The CredSSP version both sides settled on (0 before the first TSRequest). */
 uint32_t gw_cssp_server_version(const struct gw_cssp_server *s);
 

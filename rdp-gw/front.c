@@ -14,6 +14,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <jansson.h>
 #include <openssl/err.h>
+#include <winpr/nt.h>
 
 #include "broker_client.h"
 #include "credssp_server.h"
@@ -143,6 +144,11 @@ static void handle_step(struct gw_conn *c, int step, struct evbuffer *out, struc
         bufferevent_setcb(c->front, NULL, NULL, on_front_event, c);
         c->desktop_deadline_ms = dp_now_ms() + (uint64_t)c->ctx->cfg->desktop_wait_s * 1000;
         gw_conn_arm_deadline(c, c->ctx->cfg->desktop_wait_s);
+        if (c->early_ready) { /* the broker answered before NLA ended */
+            c->stage = GW_ST_BACKEND;
+            gw_backend_start(c);
+            break;
+        }
         request_desktop(c);
         break;
     }
@@ -201,10 +207,59 @@ static void on_hash(void *arg, int status, json_t *body, const char *why)
         deny(c, h ? "wrong password" : reason);
         return;
     }
+    if (step == GW_CSSP_SEND) {
+        /* The password is proven. Ask for the desktop before NLA's last message goes out:
+         * a refusal (not entitled, no capacity) then reaches the client as a CredSSP error
+         * code it can show, not as a connection dropped after login. */
+        c->held_cssp = out;
+        request_desktop(c);
+        return;
+    }
     handle_step(c, step, out, &err);
     evbuffer_free(out);
-    if (step == GW_CSSP_SEND && !c->closing)
-        on_cssp_read(c->front, c); /* the client may have sent its next message already */
+}
+
+/* The early desktop answer came (ready or starting): NLA goes on. */
+static void resume_nla(struct gw_conn *c)
+{
+    struct evbuffer *held = c->held_cssp;
+    c->held_cssp = NULL;
+    c->stage = GW_ST_CREDSSP;
+    if (held) {
+        bufferevent_write_buffer(c->front, held);
+        evbuffer_free(held);
+    }
+    on_cssp_read(c->front, c); /* the client may have sent its next message already */
+}
+
+static void close_after_refusal(struct bufferevent *bev, void *arg)
+{
+    struct gw_conn *c = arg;
+    gw_conn_close(c, c->refusal ? c->refusal : "no desktop for the user");
+}
+
+/* No desktop for a user who authenticated: STATUS_ACCESS_DENIED in CredSSP's errorCode
+ * (FreeRDP: ERRCONNECT_ACCESS_DENIED), then the connection ends. Not a failed login. */
+static void refuse_after_auth(struct gw_conn *c, const char *why)
+{
+    c->ctx->metrics.logins_ok++;
+    report_login(c, 1);
+    if (c->held_cssp) {
+        evbuffer_free(c->held_cssp);
+        c->held_cssp = NULL;
+    }
+    c->refusal = strdup(why);
+    struct evbuffer *out = evbuffer_new();
+    struct dp_err err = {0};
+    if (out) {
+        gw_cssp_server_refuse(c->cssp, (uint32_t)STATUS_ACCESS_DENIED, out, &err);
+        bufferevent_write_buffer(c->front, out);
+        evbuffer_free(out);
+    }
+    bufferevent_disable(c->front, EV_READ);
+    bufferevent_setcb(c->front, NULL, close_after_refusal, on_front_event, c);
+    if (evbuffer_get_length(bufferevent_get_output(c->front)) == 0)
+        close_after_refusal(c->front, c);
 }
 
 static void on_cssp_read(struct bufferevent *bev, void *arg)
@@ -279,6 +334,7 @@ static void on_desktop(void *arg, int status, json_t *body, const char *why)
 {
     struct gw_conn *c = arg;
     c->breq = NULL;
+    int early = c->stage == GW_ST_HASH; /* asked before NLA's last message */
     char msg[600];
     if (status == 200) {
         c->vm_user = dup_str(body, "username");
@@ -291,8 +347,17 @@ static void on_desktop(void *arg, int status, json_t *body, const char *why)
         log_info("conn %llu: user \"%s\" gets vm %s at %s:%d (session %s)",
                  (unsigned long long)c->id, c->user, c->vm, c->vm_host, c->vm_port,
                  c->session_id[0] ? c->session_id : "?");
+        if (early) {
+            c->early_ready = 1;
+            resume_nla(c);
+            return;
+        }
         c->stage = GW_ST_BACKEND;
         gw_backend_start(c);
+        return;
+    }
+    if (status == 202 && early) {
+        resume_nla(c); /* asked again, with retries, once NLA is done */
         return;
     }
     if (status == 202) {
@@ -323,7 +388,10 @@ static void on_desktop(void *arg, int status, json_t *body, const char *why)
                  broker_message(body));
     else
         snprintf(msg, sizeof msg, "no desktop: %s", why ? why : "broker unreachable");
-    gw_conn_close(c, msg);
+    if (early)
+        refuse_after_auth(c, msg);
+    else
+        gw_conn_close(c, msg);
 }
 
 static void request_desktop(struct gw_conn *c)

@@ -100,6 +100,11 @@ struct gw_conn {
     char domain[3 * 256 + 1];
     int login_reported;
     uint64_t desktop_deadline_ms;
+    /* The desktop is asked for once the password is proven, before NLA's last message:
+     * that message waits here meanwhile, so a refusal can still be a CredSSP error code. */
+    struct evbuffer *held_cssp;
+    int early_ready; /* the desktop's target and credential are known; go to the VM at DONE */
+    char *refusal;   /* why no desktop (the close reason once the error code is flushed) */
 
     /* the desktop the broker handed out */
     char session_id[128];

@@ -4,9 +4,10 @@
 #   - idle timeout ([limits] idle_timeout = 6): a relayed session whose client sends nothing
 #     is ended after 6 s (the desktop's own redraws do not count), the broker records the
 #     session disconnected (audited as session.disconnect), the metric counts it;
-#   - no capacity (pool max 1, its VM kept for alice's disconnected session): bob's login is
-#     refused at once after NLA (no hang), no VM consumed, no session for bob, the refusal
-#     audited, and the gateway keeps serving: alice reconnects to her VM;
+#   - no capacity (pool max 1, its VM kept for alice's disconnected session): bob's client is
+#     told at once, in NLA (CredSSP errorCode STATUS_ACCESS_DENIED: FreeRDP's
+#     ERRCONNECT_ACCESS_DENIED, probe exit 4), no VM consumed, no session for bob, the
+#     refusal audited, and the gateway keeps serving: alice reconnects to her VM;
 #   - max_connections = 8 and max_per_source = 3: the connection over a limit is closed at
 #     once and counted; one address holding its 3 slots cannot keep a user on another
 #     address out; an RDP client over its address's cap is refused at once (probe exit 3).
@@ -63,8 +64,8 @@ rc=0
 probe bob Bob-pw-1 || rc=$?
 took=$((SECONDS - t))
 msg=$(grep -o 'user "bob".*no desktop: no capacity.*' "$B/gw.log" | head -1)
-check "no capacity: bob's client is refused, not left hanging (probe exit $rc after ${took} s)" \
-    test "$rc" != 0 -a "$took" -le 20
+check "no capacity: bob's client is told at once, as an access-denied login (probe exit $rc after ${took} s)" \
+    eval '[ "$rc" = 4 ] && [ "$took" -le 20 ] && grep -q ACCESS_DENIED "$B/probe-bob.out"'
 echo "    (what the client sees: $(cut -c1-200 "$B/probe-bob.out"))"
 check "no capacity: the gateway logs the broker's reason (${msg:0:110}...)" \
     eval '[[ "$msg" == *"at its max"* ]]'
