@@ -16,7 +16,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh" "$@"
 # set -e ends a test at the first failing command: say which, or the end is a mystery.
 set -E
-trap 'echo "chaos: line $LINENO: \"$BASH_COMMAND\" failed (exit $?); the test ends here" >&2' ERR
+trap '[ "$BASHPID" != "$$" ] || echo "chaos: line $LINENO: \"$BASH_COMMAND\" failed (exit $?); the test ends here" >&2' ERR
 
 DAEMON="$BUILD/broker/daemon/deskpoold"
 CLI="$BUILD/clients/deskpool/deskpool"
@@ -125,7 +125,7 @@ INI
     "$GW" --config "$B/gw.ini" --foreground >>"$B/gw.out" 2>>"$B/gw.log" &
     GWPID=$!
     local deadline=$((SECONDS + 20))
-    until [ "$(grep -c "listening on" "$B/gw.log" 2>/dev/null)" -gt "${GW_STARTS:-0}" ]; do
+    until [ "$(grep -c "listening on" "$B/gw.log" 2>/dev/null || true)" -gt "${GW_STARTS:-0}" ] 2>/dev/null; do
         alive "$GWPID" || die "deskpool-gw exited at start"
         [ $SECONDS -lt $deadline ] || die "deskpool-gw did not listen within 20 s"
         sleep 0.1
