@@ -164,7 +164,9 @@ static void on_relay_event(struct bufferevent *bev, short events, void *arg)
             on_c2s(bev, c);
         if (c->closing)
             return;
-        if (!(events & BEV_EVENT_ERROR) && evbuffer_get_length(bufferevent_get_output(other)) > 0) {
+        /* Also after a reset: the other side is fine, and a desktop that logs the user off may
+         * reset its end right after its last PDU (slirp passes the guest's reset on). */
+        if (evbuffer_get_length(bufferevent_get_output(other)) > 0) {
             bufferevent_disable(bev, EV_READ);
             bufferevent_disable(other, EV_READ);
             bufferevent_setcb(bev, NULL, NULL, NULL, NULL);

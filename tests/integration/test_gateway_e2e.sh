@@ -14,7 +14,8 @@
 #   - alice logs off inside the desktop (deskpool-probe --logoff): the broker learns it from
 #     the guest and refreshes her pooled VM (a new overlay: its inode changes) at once, with
 #     no admin command and no wait for the disconnect timeout;
-#   - an admin's logoff (deskpool session logoff) refreshes her next VM too;
+#   - an admin's logoff (deskpool session logoff) refreshes her next VM too; with
+#     refresh-on-logoff off it keeps the disk and ends her guest session (deskpool-logoff-user);
 #   - xfreerdp under Xvfb shows the desktop (background #1F4E79); the screenshot is kept in
 #     BUILD/test-artifacts/gateway_e2e_xfreerdp.png.
 # Usage: test_gateway_e2e.sh BUILD_DIR SOURCE_DIR
@@ -267,6 +268,31 @@ wait_refreshed "$vm_c" "$inode_c" 120
 [ "$(stat -c %i "$B/st/vms/$vm_b/disk.qcow2")" = "$inode_b" ] || die "bob's $vm_b was refreshed too"
 pass "an admin's logoff refreshed alice's $vm_c (new overlay); bob's $vm_b untouched"
 
+# --- refresh-on-logoff off: the disk stays, so an admin's logoff ends the guest session too
+dp pool set e2e --refresh-on-logoff no >/dev/null || die "pool set e2e --refresh-on-logoff no"
+rc=0
+probe alice Alice-pw-1 || rc=$?
+[ $rc = 0 ] || die "alice's login to a pool that keeps disks: exit $rc: $(cat "$B/probe.out")"
+vm_k=$(session_vm alice)
+[ -n "$vm_k" ] || die "alice has no session after logging in again"
+deadline=$((SECONDS + 30))
+until [ "$(guest_session "$vm_k" alice | awk '{print $3}')" = disconnected ]; do
+    [ $SECONDS -lt $deadline ] || die "alice's guest session on $vm_k: '$(guest_session "$vm_k" alice)', want disconnected"
+    sleep 0.5
+done
+inode_k=$(stat -c %i "$B/st/vms/$vm_k/disk.qcow2")
+dp session logoff alice >/dev/null || die "session logoff alice"
+deadline=$((SECONDS + 30))
+until [ -z "$(guest_session "$vm_k" alice)" ] && [ "$(vm_field "$vm_k" state)" = ready ]; do
+    [ $SECONDS -lt $deadline ] || die "after the admin's logoff $vm_k is $(vm_field "$vm_k" state) and its guest shows alice: '$(guest_session "$vm_k" alice)'"
+    sleep 0.5
+done
+dp events --limit 200 | grep 'session.guest_logoff' | grep -qF '1 guest session(s) ended' ||
+    die "no audit event says alice's guest session was ended: $(dp events --limit 20)"
+[ "$(stat -c %i "$B/st/vms/$vm_k/disk.qcow2")" = "$inode_k" ] || die "$vm_k got a new disk although the pool keeps disks"
+dp pool set e2e --refresh-on-logoff yes >/dev/null || die "pool set e2e --refresh-on-logoff yes"
+pass "refresh-on-logoff off: the admin's logoff ended alice's guest session on $vm_k (deskpool-logoff-user), disk kept"
+
 # --- xfreerdp under Xvfb through the gateway shows the desktop
 exec 5>"$B/display"
 Xvfb -displayfd 5 -screen 0 1280x1024x24 -nolisten tcp >"$B/xvfb.log" 2>&1 &
@@ -307,7 +333,7 @@ pass "xfreerdp through the gateway shows alice's desktop on $vm_x ($bg backgroun
 
 m=$(python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$METRICS_PORT/metrics').read().decode())") ||
     die "no /metrics"
-grep -q '^deskpool_gw_logins_ok [4-9]' <<<"$m" || die "metrics: $(grep logins_ok <<<"$m")"
+grep -Eq '^deskpool_gw_logins_ok ([4-9]|[1-9][0-9])$' <<<"$m" || die "metrics: $(grep logins_ok <<<"$m")"
 grep -q '^deskpool_gw_logins_failed [1-9]' <<<"$m" || die "metrics: $(grep logins_failed <<<"$m")"
 for s in Alice-pw-1 Bob-pw-1 not-her-password "$(cat "$B/st/gateway.key")"; do
     ! grep -qF -- "$s" "$B/gw.log" "$B/deskpoold.log" || die "a log holds a secret"
