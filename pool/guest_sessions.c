@@ -148,6 +148,15 @@ void job_guest_check(struct pool_mgr *m, struct db *db, const struct job *j)
         return;
     struct dp_err err = {0};
     int a = ask(m, vm.name, j->account, &err);
+    struct db_session now;
+    int got = db_session_get(db, s.id, &now, NULL) == DB_OK;
+    if (!got || now.state != DB_SESSION_DISCONNECTED) {
+        /* Reconnected or logged off while the guest was asked: that settled it. */
+        log_debug("session %lld of %s on %s: %s meanwhile; the guest's answer (%s) is moot",
+                  (long long)s.id, s.user, vm.name, got ? db_session_state_name(now.state) : "gone",
+                  answer_name(a));
+        return;
+    }
     if (a < 0) {
         log_warn("session %lld of %s on %s: cannot tell whether the user logged off (%s); the "
                  "VM stays theirs until the pool's disconnect timeout",
@@ -168,7 +177,6 @@ void job_guest_check(struct pool_mgr *m, struct db *db, const struct job *j)
      * disconnected one the guest was asked about. */
     struct pool_rt *rt = pm_rt(m, vm.pool_id);
     pthread_mutex_lock(&rt->lock);
-    struct db_session now;
     int rc = DB_ECONFLICT;
     if (db_session_get(db, s.id, &now, &err) == DB_OK && now.state == DB_SESSION_DISCONNECTED)
         rc = pool_logoff_guest_gone(m, db, &now, "logoff (the guest reports the user gone)", &err);

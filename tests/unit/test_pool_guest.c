@@ -17,6 +17,7 @@ static int g_logoff_delay_ms;
 static int g_logoffs; /* guest_logoff calls */
 static char g_logoff_vm[64], g_logoff_account[64];
 static uint64_t g_logoff_done_ms, g_password_ms; /* when the last of each finished/started */
+static int64_t g_logoff_while_asked; /* a session an admin logs off while the guest is asked */
 
 static void answers(int n, const int *a)
 {
@@ -35,7 +36,12 @@ static int fake_guest_user(struct hv *hv, const char *vm, const char *account, i
     pthread_mutex_lock(&g_mu);
     int a = g_answers[g_asked < g_nanswers ? g_asked : g_nanswers - 1];
     g_asked++;
+    int64_t sid = g_logoff_while_asked;
     pthread_mutex_unlock(&g_mu);
+    if (sid) {
+        struct dp_err e = {0};
+        ck_assert_int_eq(pool_mgr_session_event(px_m, sid, POOL_SESSION_LOGOFF, 0, 0, &e), DB_OK);
+    }
     if (a < 0)
         dp_err_set(err, "VM %s: the fake guest agent is silent", vm);
     return a;
@@ -83,6 +89,7 @@ static void setup(void)
     g_logoff_delay_ms = 0;
     g_logoff_vm[0] = g_logoff_account[0] = '\0';
     g_logoff_done_ms = g_password_ms = 0;
+    g_logoff_while_asked = 0;
 }
 
 static int asked(void)
@@ -369,6 +376,24 @@ START_TEST(a_reconnect_after_a_logoff_in_the_guest_gets_a_fresh_desktop)
 }
 END_TEST
 
+START_TEST(an_answer_that_comes_after_a_logoff_is_moot)
+{
+    struct db_pool p = px_pool("lab", DB_POOL_POOLED, 0, 1, 1, 0, 1);
+    struct db_user alice = px_user("alice", p.id);
+    px_start();
+    px_settle();
+    struct pool_desktop d = connect_user(p, alice);
+    g_logoff_while_asked = d.session_id; /* an admin logs her off while the guest is asked */
+    disconnect(d);
+    px_settle();
+    ck_assert_int_ge(asked(), 1);
+    ck_assert_int_eq(session_state(d.session_id), DB_SESSION_ENDED);
+    /* The guest's "still logged on" came too late to mean anything: not logged, not audited. */
+    ck_assert_int_eq(audits("session.guest_check", ""), 0);
+    ck_assert_int_eq(px_vm(d.vm).state, VM_READY);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pool_guest");
@@ -385,6 +410,7 @@ int main(void)
     tcase_add_test(tc, an_older_guest_without_the_command_only_gets_a_warning);
     tcase_add_test(tc, the_next_login_waits_for_the_guest_logoff);
     tcase_add_test(tc, a_reconnect_after_a_logoff_in_the_guest_gets_a_fresh_desktop);
+    tcase_add_test(tc, an_answer_that_comes_after_a_logoff_is_moot);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
