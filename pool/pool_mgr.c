@@ -28,7 +28,7 @@ static void fill_defaults(struct pool_mgr_config *c)
     DEF(port_max, 42999);
     DEF(reconcile_ms, 5000);
     DEF(claim_timeout_s, 300);
-    DEF(retry_after_s, 5);
+    DEF(retry_after_s, 1);
     DEF(qga_timeout_ms, 10000);
     DEF(mem_reserve_mb, 256);
 #undef DEF

@@ -51,7 +51,7 @@ struct pool_mgr_config {
     int reconcile_ms;       /* store vs hypervisor comparison period (default 5000) */
     int claim_timeout_s;    /* an assigned VM whose user never connects is released (300) */
     int error_retry_s;      /* a VM in error is retried after this long (default 30; <0: at once) */
-    int retry_after_s;      /* STARTING answers say "ask again in" this (default 5) */
+    int retry_after_s;      /* STARTING answers say "ask again in" this (default 1) */
     int qga_timeout_ms;     /* setting the one-time password (default 10000) */
     const char *meminfo_path; /* host memory check (default /proc/meminfo; "" = no check) */
     int mem_reserve_mb;       /* keep this much host memory free (default 256) */

@@ -76,6 +76,33 @@ static int orphans(struct pool_mgr *m, struct db *db, const struct hv_vm_status 
     return done;
 }
 
+/*
+ * A desktop that served and then died (QEMU killed, host OOM, the guest powered off) is no
+ * crash loop: retry it at once, as the sizing pass would after the error pause, so its user
+ * and the pool's spares do not wait 30 s for nothing. Only a spare that dies within the pause
+ * of becoming ready keeps it: a guest that crashes soon after each start cannot spin.
+ */
+static void replace_now(struct pool_mgr *m, struct db *db, const struct db_vm *vm)
+{
+    struct db_pool p;
+    if (vm->state == VM_READY && m->cfg.error_retry_s > 0 &&
+        vm->state_changed + m->cfg.error_retry_s > pm_now(m))
+        return;
+    if (db_pool_get_by_id(db, vm->pool_id, &p, NULL) != DB_OK || p.paused)
+        return;
+    struct dp_err err = {0};
+    if (p.type == DB_POOL_PERSONAL && vm->assigned_user_id) {
+        /* The owner's disk is kept: powered off, started again when she asks. */
+        db_vm_set_state(db, vm->id, VM_ERROR, VM_STOPPED,
+                        "retry: powered off, the owner's disk kept", &err);
+    } else if (db_vm_set_state(db, vm->id, VM_ERROR, VM_REFRESHING,
+                               "retry with a fresh disk (it had been running)", &err) == DB_OK) {
+        jobs_push(m, JOB_REFRESH, vm->id);
+    }
+    if (err.set)
+        log_debug("VM %s: no retry at once: %s", vm->name, dp_err_msg(&err));
+}
+
 /* The VM's process is gone while the store says a guest runs (or it answers no more). */
 static int died(struct pool_mgr *m, struct db *db, const struct db_vm *vm, const char *what)
 {
@@ -101,6 +128,8 @@ static int died(struct pool_mgr *m, struct db *db, const struct db_vm *vm, const
         m->hv->ops->kill(m->hv, vm->name, NULL);
     if (vm->state == VM_STARTING)
         restraint_failed(m, db, vm->pool_id, reason);
+    else
+        replace_now(m, db, vm);
     return 1;
 }
 

@@ -91,7 +91,8 @@ chaos_check "$FAULT" "the user's next login through the gateway gets a working d
 echo "alice's next login: $(cat "$B/again.out") on $vm2"
 
 # The dead VM is replaced: rebuilt with a fresh QEMU (ready or in use) or deleted, and the
-# pool keeps its spare target. Errors are retried after the broker's error pause (30 s).
+# pool keeps its spare target. A VM that served is retried at once (a spare that dies right
+# after it became ready waits out the broker's 30 s error pause).
 deadline=$((SECONDS + 150))
 replaced() {
     local st

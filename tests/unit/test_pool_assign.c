@@ -190,7 +190,7 @@ START_TEST(starting_then_ready)
     struct dp_err err = {0};
     ck_assert_int_eq(pool_mgr_request_desktop(px_m, alice.id, p.id, NULL, &d, &err), DB_OK);
     ck_assert_int_eq(d.status, POOL_DESKTOP_STARTING);
-    ck_assert_int_eq(d.retry_after_s, 5);
+    ck_assert_int_eq(d.retry_after_s, 1);
     ck_assert_str_ne(d.vm, ""); /* the VM being made for her */
     char coming[64];
     snprintf(coming, sizeof coming, "%s", d.vm);

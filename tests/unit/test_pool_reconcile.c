@@ -239,6 +239,46 @@ START_TEST(a_personal_vm_that_dies_is_restarted_with_its_disk)
 }
 END_TEST
 
+/* With the real 30 s error pause: a desktop that served is replaced at once when it dies (its
+ * user logs in again within seconds, not half a minute); a spare that dies right after it
+ * became ready waits out the pause, so a guest that crashes after every start cannot spin. */
+START_TEST(a_vm_that_served_is_replaced_without_the_error_pause)
+{
+    px_cfg.error_retry_s = 30;
+    struct db_pool p = px_pool("lab", DB_POOL_POOLED, 0, 4, 2, 0, 2);
+    struct db_user alice = px_user("alice", p.id);
+    px_start();
+    px_settle();
+    struct pool_desktop d;
+    struct dp_err err = {0};
+    ck_assert_msg(px_request(alice.id, p.id, &d, &err) == DB_OK, "%s", err.msg);
+    ck_assert_int_eq(pool_mgr_session_event(px_m, d.session_id, POOL_SESSION_CONNECTED, 0, 0, &err),
+                     DB_OK);
+    px_settle();
+    struct db_vm *ready;
+    size_t n;
+    ck_assert_int_eq(db_vm_list(px_db, p.id, VM_READY, &ready, &n, NULL), DB_OK);
+    ck_assert_uint_ge(n, 1);
+    char spare[64];
+    snprintf(spare, sizeof spare, "%s", ready[0].name);
+    free(ready);
+    ck_assert_int_eq(hv_fake_die(px_hv, d.vm), 0);
+    ck_assert_int_eq(hv_fake_die(px_hv, spare), 0);
+    nap_ms(250);
+    px_settle();
+    /* No test-clock time has passed: alice's VM is back at once; the spare was not retried
+     * (it waits out the pause in error, or went as surplus now that the pool has its spares). */
+    struct db_vm vm = px_vm(d.vm);
+    ck_assert_msg(vm.state == VM_READY && fake_runs(d.vm), "%s is %s", d.vm,
+                  vm_state_name(vm.state));
+    struct db_vm sp;
+    ck_assert(db_vm_get(px_db, spare, &sp, NULL) == DB_ENOTFOUND || sp.state == VM_ERROR);
+    ck_assert_int_eq(px_int("SELECT count(*) FROM audit_events WHERE action = 'vm.state' AND "
+                            "detail LIKE '%it had been running%'"),
+                     1);
+}
+END_TEST
+
 START_TEST(a_restart_leaves_running_desktops_alone)
 {
     struct db_pool p = px_pool("lab", DB_POOL_POOLED, 0, 4, 2, 0, 2);
@@ -319,6 +359,7 @@ END_TEST
 
 PX_SUITE("pool_reconcile", a_killed_broker_is_finished_or_undone_at_start,
          a_vm_that_dies_is_replaced, a_personal_vm_that_dies_is_restarted_with_its_disk,
+         a_vm_that_served_is_replaced_without_the_error_pause,
          a_restart_leaves_running_desktops_alone,
          a_vm_folder_left_half_made_or_half_removed_does_not_stick,
          a_claim_cut_short_by_a_kill_is_released_at_start,
