@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import report_ttd
+
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(here)
 results = os.path.join(here, "results")
@@ -330,6 +332,8 @@ if storm:
             "beside the re-runs; each run's date is in the JSON.", ""]
 else:
     out += ["Not run yet.", ""]
+
+out += report_ttd.section(load, bar_plot, number=8)
 
 with open(os.path.join(root, "docs", "BENCHMARKS.md"), "w") as f:
     f.write("\n".join(out) + "\n")
