@@ -253,6 +253,12 @@ static void on_back_early(struct bufferevent *bev, void *arg)
 void gw_backend_start(struct gw_conn *c)
 {
     c->back_stage = GW_BK_CONNECT;
+    if (c->raw || gw_vm_login_begin(c))
+        gw_backend_connect(c);
+}
+
+void gw_backend_connect(struct gw_conn *c)
+{
     c->back = bufferevent_socket_new(c->ctx->base, -1, 0);
     if (!c->back) {
         back_fail(c, "out of memory");

@@ -152,6 +152,7 @@ void gw_conn_close(struct gw_conn *c, const char *why)
         gw_session_report(c, "disconnected");
     if (c->stage == GW_ST_RELAY && ctx->metrics.sessions_active)
         ctx->metrics.sessions_active--;
+    gw_vm_login_end(c);
 
     gw_broker_cancel(c->breq);
     if (c->prev)

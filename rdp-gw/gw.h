@@ -23,6 +23,7 @@
 
 #include "front_sm.h"
 #include "gw_config.h"
+#include "login_queue.h"
 #include "metrics.h"
 #include "tls.h"
 
@@ -53,9 +54,10 @@ struct gw_ctx {
     struct gw_conn *conns;        /* every open connection, for shutdown */
     struct gw_sessions *sessions; /* session reports and their journal (session_report.c) */
     int stopping;
-    uint64_t conns_peak; /* most connections open since the last heap trim */
-    struct event *trim;  /* gives freed heap back after a wave of connections */
-    struct event *drain; /* after SIGTERM: waits for the session reports */
+    uint64_t conns_peak;          /* most connections open since the last heap trim */
+    struct event *trim;           /* gives freed heap back after a wave of connections */
+    struct event *drain;          /* after SIGTERM: waits for the session reports */
+    struct gw_login_queue logins; /* VM logins at once, and who waits (vm_logins.c) */
 };
 
 enum gw_stage {
@@ -115,7 +117,9 @@ struct gw_conn {
     enum gw_back_stage back_stage;
     struct gw_cssp_client *bcssp;
     uint32_t back_selected;
-    int raw; /* routing-token path: plain TCP splice, nothing parsed */
+    int raw;                    /* routing-token path: plain TCP splice, nothing parsed */
+    struct gw_conn *login_next; /* in ctx->logins' waiting line */
+    enum gw_login_state login_state;
 
     /* relay */
     int mcs_patched;
@@ -146,6 +150,20 @@ void gw_front_start(struct gw_conn *c);
 
 /* backend.c: connects to c->vm_host:vm_port; raw = routing-token splice. */
 void gw_backend_start(struct gw_conn *c);
+
+/*
+ * vm_logins.c: at most [limits] max_vm_logins logins into desktop VMs at once. TLS and NLA
+ * inside an emulated guest cost seconds of CPU; a logon storm that starts them all at once
+ * makes every one so slow that guests drop them at their own handshake deadline, and no one
+ * gets in. In line, each is quick and the storm drains. Routing-token splices are not
+ * counted (the client logs in to the VM itself).
+ * gw_vm_login_begin: 1 = go ahead now; 0 = queued, gw_backend_connect() is called when a slot
+ * frees. gw_vm_login_end: the login finished (relay started) or the connection closed;
+ * frees the slot or the place in line and starts whoever is next.
+ */
+int gw_vm_login_begin(struct gw_conn *c);
+void gw_vm_login_end(struct gw_conn *c);
+void gw_backend_connect(struct gw_conn *c);
 
 /* relay.c: both sides are ready; moves bytes until either side ends. */
 void gw_relay_start(struct gw_conn *c);

@@ -22,6 +22,7 @@ void gw_config_defaults(struct gw_config *cfg)
     cfg->broker_timeout_s = 10;
     cfg->handshake_timeout_s = 15;
     cfg->max_connections = 4000;
+    cfg->max_vm_logins = 8;
     cfg->max_per_source = 50;
     cfg->idle_timeout_s = 0;
     cfg->desktop_wait_s = 60;
@@ -148,6 +149,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
         bad = set_int(&c->idle_timeout_s, value, 0, 7 * 86400);
     } else if (KEY("limits", "desktop_wait")) {
         bad = set_int(&c->desktop_wait_s, value, 1, 3600);
+    } else if (KEY("limits", "max_vm_logins")) {
+        bad = set_int(&c->max_vm_logins, value, 0, 100000);
     } else if (KEY("limits", "relay_buffer_kb")) {
         bad = set_int(&c->relay_buffer_kb, value, 128, 65536);
     } else if (KEY("metrics", "listen")) {

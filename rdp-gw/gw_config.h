@@ -15,7 +15,8 @@
  *             key, hex, shared with deskpoold), timeout (10 s)
  *   [limits]  handshake_timeout (15 s), max_connections (4000), max_per_source (50),
  *             idle_timeout (0 = none), desktop_wait (60 s: how long a starting desktop is
- *             waited for), relay_buffer_kb (256)
+ *             waited for), relay_buffer_kb (256), max_vm_logins (8: logins into desktop
+ *             VMs at once; more wait their turn; 0 = no limit)
  *   [metrics] listen (127.0.0.1:9389; empty = off)
  */
 #include <stddef.h>
@@ -45,6 +46,7 @@ struct gw_config {
     int idle_timeout_s;
     int desktop_wait_s;
     int relay_buffer_kb;
+    int max_vm_logins;
 
     char metrics_host[256];
     int metrics_port; /* 0: no metrics listener */

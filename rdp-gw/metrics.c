@@ -46,6 +46,8 @@ static const struct row rows[] = {
     ROW(redirects_dropped, "counter", "Server redirection PDUs dropped."),
     ROW(idle_timeouts, "counter",
         "Relayed sessions ended for no client input ([limits] idle_timeout)."),
+    ROW(vm_logins_active, "gauge", "Logins into desktop VMs under way (TLS and NLA as client)."),
+    ROW(vm_logins_waiting, "gauge", "Logins waiting for a slot ([limits] max_vm_logins)."),
 };
 
 int gw_metrics_format(const struct gw_metrics *m, struct evbuffer *out)

@@ -30,7 +30,9 @@ struct gw_metrics {
     uint64_t bytes_client_to_vm;
     uint64_t bytes_vm_to_client;
     uint64_t redirects_dropped;
-    uint64_t idle_timeouts; /* relays ended by [limits] idle_timeout */
+    uint64_t idle_timeouts;     /* relays ended by [limits] idle_timeout */
+    uint64_t vm_logins_active;  /* gauge: logins into desktop VMs under way */
+    uint64_t vm_logins_waiting; /* gauge: waiting for one of [limits] max_vm_logins */
     uint64_t latency_buckets[GW_METRICS_LATENCY_BUCKETS]; /* cumulative on output only */
     uint64_t latency_count;
     double latency_sum;

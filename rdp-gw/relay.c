@@ -204,6 +204,7 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
 void gw_relay_start(struct gw_conn *c)
 {
     struct gw_ctx *ctx = c->ctx;
+    gw_vm_login_end(c); /* the next one in line may log in to its VM now */
     evtimer_del(c->deadline);
     c->stage = GW_ST_RELAY;
     ctx->metrics.sessions_total++;

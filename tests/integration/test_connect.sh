@@ -18,7 +18,8 @@
 #   - the RDP client gets the password on stdin, never in argv;
 #   - xfreerdp under Xvfb, exec'd by deskpool-connect, shows the desktop through the gateway
 #     (background #1F4E79; screenshot in BUILD/test-artifacts/connect_xfreerdp.png);
-#   - deskpool-probe's load mode logs 3 users in through the gateway, at most 2 at once.
+#   - deskpool-probe's load mode logs 3 users in through the gateway, at most 2 at once; the
+#     gateway (max_vm_logins = 1) logs them in to the desktop one after the other.
 #
 # Usage: test_connect.sh BUILD_DIR SOURCE_DIR
 # Needs (Debian 12): freerdp2-x11, winpr-utils, xvfb, imagemagick, python3, openssl, util-linux.
@@ -258,6 +259,8 @@ url = $BROKER
 ca = $WORK/broker.crt
 key_file = $WORK/gw.key
 timeout = 10
+[limits]
+max_vm_logins = 1
 [metrics]
 listen =
 EOF
@@ -438,7 +441,9 @@ rc=0
 PW=wrong timeout 120 "$PROBE" --users alice,bob,carol --password-env PW --concurrency 2 --timeout 30 "127.0.0.1:$GW_PORT" >load.txt || rc=$?
 [[ $rc -eq 4 ]] || fail "load mode with wrong passwords: exit $rc, want 4: $(cat load.txt)"
 grep -q "auth_failed (4) 3" load.txt || fail "failures by class: $(cat load.txt)"
-pass "load mode: 3 users through the gateway, at most 2 at once, percentiles in order; wrong passwords counted by class (exit 4)"
+grep -q 'waits for a VM login slot' gw.log ||
+    fail "load mode: 2 logins at once with max_vm_logins = 1, yet none waited for a VM login slot"
+pass "load mode: 3 users through the gateway, at most 2 at once (the gateway logs them in to the VM one at a time: max_vm_logins = 1), percentiles in order; wrong passwords counted by class (exit 4)"
 
 for s in secret hunter2 'c4rol!'; do
     ! grep -qF -- "$s" gw.log || fail "the gateway log holds a password"
