@@ -38,6 +38,15 @@ static int stub_set_hostname(void *opaque, const char *name, struct dp_err *err)
     return 0;
 }
 
+static int stub_add_entropy(void *opaque, const uint8_t *buf, size_t n, struct dp_err *err)
+{
+    (void)opaque;
+    (void)buf;
+    (void)n;
+    (void)err;
+    return 0;
+}
+
 static json_t *stub_interfaces(void *opaque, struct dp_err *err)
 {
     (void)opaque;
@@ -59,7 +68,7 @@ static void init_once(void)
         abort();
     guestd_paths_init(&ctx.paths, root, NULL);
     ctx.sys = (struct guestd_sys){stub_power,      stub_set_time, stub_set_hostname,
-                                  stub_interfaces, NULL,          NULL};
+                                  stub_interfaces, NULL,          stub_add_entropy};
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
