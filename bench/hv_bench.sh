@@ -19,7 +19,7 @@ trap 'for v in $("$HV" --state "$STATE" vm list 2>/dev/null | awk "/^bench-/{pri
 now_ns() { date +%s%N; }
 # median of the numbers on stdin
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-ms_since() { awk -v a="$(now_ns)" -v b="$1" 'BEGIN{printf "%.2f", (a-b)/1000000}'; }
+ms_since() { awk -v a="$(now_ns)" -v b="$1" 'BEGIN{printf "%.2f\n", (a-b)/1000000}'; }
 
 SIZES="64 1024 2048 4096"
 echo "bench: preparing bases ($SIZES MiB of random data)" >&2

@@ -62,12 +62,21 @@ hv = load("hv")
 out += ["## 1. Differencing disks and cold boot (`bench/hv_bench.sh`)", ""]
 if hv:
     o = hv["overlay_create_ms"]
-    out += ["| operation | median ms |", "|---|---|",
-            f"| overlay on a 64 MiB base | {o['base_64MiB']} |",
-            f"| overlay on a 2 GiB base | {o['base_2GiB']} |",
-            f"| full copy of the 2 GiB base | {hv['full_copy_2GiB_ms']} |",
-            f"| cold boot of a tiny desktop to ready ({hv['cold_boot_to_ready_ms']['ready_means']}) | {hv['cold_boot_to_ready_ms']['median']} |",
-            "",
+    if hv.get("by_base_size"):
+        out += ["| base | overlay median ms | full copy median ms | copy / overlay |", "|---|---|---|---|"]
+        for b in hv["by_base_size"]:
+            size = f"{b['base_mib'] // 1024} GiB" if b["base_mib"] >= 1024 else f"{b['base_mib']} MiB"
+            out.append(f"| {size} | {b['overlay_ms']} | {b['full_copy_ms']} | {b['copy_over_overlay']}× |")
+        out += ["", f"Cold boot of a tiny desktop to ready ({hv['cold_boot_to_ready_ms']['ready_means']}): "
+                f"median {hv['cold_boot_to_ready_ms']['median']} ms.", ""]
+    else:
+        out += ["| operation | median ms |", "|---|---|",
+                f"| overlay on a 64 MiB base | {o['base_64MiB']} |",
+                f"| overlay on a 2 GiB base | {o['base_2GiB']} |",
+                f"| full copy of the 2 GiB base | {hv['full_copy_2GiB_ms']} |",
+                f"| cold boot of a tiny desktop to ready ({hv['cold_boot_to_ready_ms']['ready_means']}) | {hv['cold_boot_to_ready_ms']['median']} |",
+                ""]
+    out += [
             f"Overlay cost ratio 2 GiB / 64 MiB: **{o['ratio_2GiB_over_64MiB']}** (≈1: a clone costs "
             f"the same whatever the base size); a full copy costs **{hv['ratio_full_copy_over_overlay_2GiB']}×** "
             f"an overlay. A ready tiny desktop's QEMU holds {hv['ready_desktop_rss_kib'] // 1024} MiB RSS.",
@@ -277,8 +286,12 @@ if storm:
                    f"{pct(r['broker_decision_ms'])} | {pct(r['broker_password_ms'])} | "
                    f"{r['host_mem_available_mib']['after_fill'] / 1024:.1f} GiB |")
     out += ["", "Where the time went, from the gateway's log (p50 / p95 ms per connection; a client whose",
-            "login to the VM failed connects again, so there can be more connections than users):", "",
-            "| users | connections | NLA done → broker's answer | broker's answer → gateway logged in to the VM "
+            "login to the VM failed connects again, so there can be more connections than users). The",
+            "gateway asks the broker for the desktop as soon as the password is proven, before NLA's",
+            "last message, so the broker's answer usually comes before NLA is done (a negative time):",
+            "the broker adds nothing to the login. Its login to the VM waits its turn when more than",
+            "`max_vm_logins` (8) are under way:", "",
+            "| users | connections | NLA done → broker's answer (negative: the answer came first) | broker's answer → gateway logged in to the VM "
             "| VM connection errors | storm wall time s |", "|---|---|---|---|---|---|"]
     for r in ran:
         bc, vl = r.get("gw_broker_call_ms"), r.get("gw_vm_login_ms")
@@ -298,23 +311,24 @@ if storm:
     vm = [(r["users"], r["gw_vm_login_ms"]["p50"] / 1000) for r in ran if r.get("gw_vm_login_ms")]
     mem = [(r["users"], (r["host_mem_available_mib"]["before_fill"] - r["host_mem_available_mib"]["after_fill"])
             / r["users"]) for r in ran if r.get("host_mem_available_mib") and r["users"] >= 25]
-    dead = [r for r in ran if r["ok"] == 0]
+    dead = [r for r in ran if r["failed"] > 0]
     if vm:
         out += ["", "What limits the storm on this machine (2 cores, TCG): the gateway's login to each VM",
-                "(TLS and NLA inside an emulated guest) gets slower with every login running at once: " +
-                ", ".join(f"{t:.1f} s at {n}" for n, t in vm) +
-                " (p50). deskpool-desktop drops a client that has not finished its handshake in 30 s",
-                "(its `--handshake-timeout`), so past about 50 users at once the VMs' own logins time",
-                "out; the client tries again and the storm gets longer, not lighter." +
-                (" With " + ", ".join(str(r["users"]) for r in dead) + " users no login got through "
-                 "(every VM closed the gateway's TLS handshake)." if dead else ""),
+                "(TLS and NLA inside an emulated guest) costs seconds of CPU, and every user's login waits",
+                "for those before it: " + ", ".join(f"{t:.1f} s at {n}" for n, t in vm) +
+                " (p50, queueing included). The gateway runs at most `max_vm_logins` (8) of them at once",
+                "and queues the rest; before that limit every login ran at once, each got so slow that the",
+                "guests dropped it at their 30 s handshake deadline (`deskpool-desktop --handshake-timeout`),",
+                "and a storm of 50 lost 5 logins (p50 66 s) while one of 90 let no one in." +
+                (" Rows with failed logins (" + ", ".join(str(r["users"]) for r in dead) +
+                 " users) are from a run before the limit, kept with their date." if dead else ""),
                 "Memory is not the limit: the clones took " +
                 ", ".join(f"{m:.0f} MiB each at {n}" for n, m in mem) +
                 " of the host's available memory. The 200-user storm is refused before it starts by",
                 "deskpoold's memory admission, which counts each VM's nominal 256 MiB (see above); an",
                 "instant-clone pool cannot lower it (`--memory` would stop the clones restoring the",
-                "template's parent), and by the login times above 200 logins at once would need about",
-                f"{vm[-1][1] / vm[-1][0] * 200:.0f} s of VM-side login each, far past the guests' 30 s."]
+                "template's parent). At the rate above, 200 users on 2 TCG cores would take about",
+                f"{vm[-1][1] / vm[-1][0] * 200:.0f} s for the last one in line."]
     out += ["",
             "How to read it: every user starts at the same moment (deskpool-probe load mode, 50",
             "logins per probe process) against a pool whose spares were all ready before the storm;",
@@ -326,9 +340,8 @@ if storm:
             "from deskpoold's log): if it stays small while the p99 grows, the storm waits on",
             "CPU (2 cores running every TLS handshake and every TCG desktop), not on the broker's",
             "choice. Percentiles are nearest rank, so each is a time one login really took.",
-            "`scripts/bench` runs 10, 25 and 50 users (about 6 minutes here, fills included); the",
-            "larger storms were run once with `SIZES=\"90 200\" bench/storm_bench.sh build` (about 10",
-            "minutes with the host at load 100 and more, which other work on it feels) and are kept",
+            "`scripts/bench` runs 10, 25 and 50 users (about 3 minutes here, fills included); the",
+            "larger storms are run by hand with `SIZES=\"90 200\" bench/storm_bench.sh build` and kept",
             "beside the re-runs; each run's date is in the JSON.", ""]
 else:
     out += ["Not run yet.", ""]

@@ -100,9 +100,9 @@ def section(load, bar_plot, number=7):
     if waits:
         poll = (f" A new VM then sat ready for a median {min(waits):.0f}–{max(waits):.0f} ms "
                 "(by case and path) before the user had it: while a VM starts, deskpoold answers "
-                "202 with `retry_after_s` (5 s, pool/pool_mgr.c), and the gateway and `deskpool "
-                "desktop request` ask again only that much later, so a desktop ready sooner waits "
-                "for the next ask.")
+                "202 with `retry_after_s` (1 s, pool/pool_mgr.c; it was 5 s, which hid most of an instant "
+                "clone's gain), and the gateway and `deskpool desktop request` ask again only that "
+                "much later, so a desktop ready sooner waits for the next ask.")
         boot = [_median(cases.get(k, {}), "gateway", "vm_start_to_ready_ms") for k in ("instant", "cold")]
         if None not in boot and boot[1]:
             poll += (f" Through the gateway an instant clone took {boot[0] / boot[1]:.2f}× a cold "
