@@ -247,6 +247,11 @@ int sizing_plan(const struct sizing_in *in, struct sizing_plan *plan);
 /* Applies the plan for pool p (caller holds its pool_rt lock). Returns actions taken. */
 int sizing_apply_pool(struct pool_mgr *m, struct db *db, const struct db_pool *p,
                       struct pool_rt *rt);
+/* Tries a VM in error again: an owned personal VM is powered off with its disk (its owner's
+ * data), any other is re-cloned from a fresh disk (why: the audited reason). Used by the plan
+ * after the error pause and by reconciliation for a desktop that served and then died. */
+int sizing_retry_error_vm(struct pool_mgr *m, struct db *db, const struct db_pool *p,
+                          const struct db_vm *vm, const char *why, struct dp_err *err);
 /* 1 if a VM of pool p that just got its disk should be started (L1 short, or owned). */
 int sizing_wants_running(struct pool_mgr *m, struct db *db, const struct db_vm *vm);
 /* Creates one VM row (provisioning) with a free name and port, and queues its job. */

@@ -91,15 +91,8 @@ static void replace_now(struct pool_mgr *m, struct db *db, const struct db_vm *v
     if (db_pool_get_by_id(db, vm->pool_id, &p, NULL) != DB_OK || p.paused)
         return;
     struct dp_err err = {0};
-    if (p.type == DB_POOL_PERSONAL && vm->assigned_user_id) {
-        /* The owner's disk is kept: powered off, started again when she asks. */
-        db_vm_set_state(db, vm->id, VM_ERROR, VM_STOPPED,
-                        "retry: powered off, the owner's disk kept", &err);
-    } else if (db_vm_set_state(db, vm->id, VM_ERROR, VM_REFRESHING,
-                               "retry with a fresh disk (it had been running)", &err) == DB_OK) {
-        jobs_push(m, JOB_REFRESH, vm->id);
-    }
-    if (err.set)
+    if (sizing_retry_error_vm(m, db, &p, vm, "retry with a fresh disk (it had been running)",
+                              &err) != DB_OK)
         log_debug("VM %s: no retry at once: %s", vm->name, dp_err_msg(&err));
 }
 

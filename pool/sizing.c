@@ -244,6 +244,18 @@ int sizing_new_vm(struct pool_mgr *m, struct db *db, const struct db_pool *p, st
     return 0;
 }
 
+int sizing_retry_error_vm(struct pool_mgr *m, struct db *db, const struct db_pool *p,
+                          const struct db_vm *vm, const char *why, struct dp_err *err)
+{
+    if (p->type == DB_POOL_PERSONAL && !unowned(vm))
+        return db_vm_set_state(db, vm->id, VM_ERROR, VM_STOPPED,
+                               "retry: powered off, the owner's disk kept", err);
+    int rc = db_vm_set_state(db, vm->id, VM_ERROR, VM_REFRESHING, why, err);
+    if (rc == DB_OK)
+        jobs_push(m, JOB_REFRESH, vm->id);
+    return rc;
+}
+
 /* Carries out one planned step: the state first, then the job that acts on it. */
 static int apply_one(struct pool_mgr *m, struct db *db, const struct db_pool *p, struct pool_rt *rt,
                      const struct db_vm *vm, enum sizing_act a)
@@ -265,16 +277,17 @@ static int apply_one(struct pool_mgr *m, struct db *db, const struct db_pool *p,
             jobs_push(m, JOB_STOP, vm->id);
         break;
     case ACT_REFRESH:
+        if (vm->state == VM_ERROR) {
+            rc = sizing_retry_error_vm(m, db, p, vm, "retry with a fresh disk", &err);
+            break;
+        }
         rc = db_vm_set_state(db, vm->id, vm->state, VM_REFRESHING,
-                             vm->state == VM_ERROR ? "retry with a fresh disk"
-                                                   : "recompose: new template version",
-                             &err);
+                             "recompose: new template version", &err);
         if (rc == DB_OK)
             jobs_push(m, JOB_REFRESH, vm->id);
         break;
     case ACT_RECOVER:
-        rc = db_vm_set_state(db, vm->id, VM_ERROR, VM_STOPPED,
-                             "retry: powered off, the owner's disk kept", &err);
+        rc = sizing_retry_error_vm(m, db, p, vm, "retry with a fresh disk", &err);
         break;
     case ACT_DELETE:
         rc = vm_delete_now(
