@@ -209,7 +209,7 @@ static void gc_parents(const char *state_dir)
     struct hv *hv = hv_qemu_open(state_dir, &err);
     if (hv && store_list(state_dir, &live, &n_live, &err) == 0)
         hv_parent_gc(hv, live, n_live, 0, 0, 0, NULL, &n, &err);
-    if (err.msg[0])
+    if (err.set)
         log_warn("removing unused instant-clone parents: %s", dp_err_msg(&err));
     free(live);
     if (hv)
